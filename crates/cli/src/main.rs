@@ -1,0 +1,5 @@
+//! `gfpscope`: the native command-line front end.
+
+fn main() {
+    std::process::exit(0);
+}
