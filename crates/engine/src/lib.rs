@@ -16,3 +16,4 @@ pub mod mem;
 pub mod scenario;
 pub mod task;
 pub mod version;
+pub mod view;
