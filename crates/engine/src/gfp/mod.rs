@@ -102,3 +102,127 @@ impl std::fmt::Debug for Gfp {
         write!(f, "Gfp({:#x})", self.0)
     }
 }
+
+/// `enum zone_type` (include/linux/mmzone.h, 6.12). Discriminants are this model's
+/// zone indices on a machine where every zone is configured; a machine without a
+/// zone simply has no such zone populated.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum ZoneType {
+    Dma = 0,
+    Dma32 = 1,
+    Normal = 2,
+    HighMem = 3,
+    Movable = 4,
+}
+
+impl ZoneType {
+    pub const ALL: [ZoneType; 5] = [
+        ZoneType::Dma,
+        ZoneType::Dma32,
+        ZoneType::Normal,
+        ZoneType::HighMem,
+        ZoneType::Movable,
+    ];
+    /// The name the kernel prints (`zone_names[]` in mm/page_alloc.c).
+    #[must_use]
+    pub const fn kernel_name(self) -> &'static str {
+        match self {
+            ZoneType::Dma => "DMA",
+            ZoneType::Dma32 => "DMA32",
+            ZoneType::Normal => "Normal",
+            ZoneType::HighMem => "HighMem",
+            ZoneType::Movable => "Movable",
+        }
+    }
+}
+
+/// `enum migratetype` (include/linux/mmzone.h, 6.12; without CMA and ISOLATE lists).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum MigrateType {
+    Unmovable = 0,
+    Movable = 1,
+    Reclaimable = 2,
+    HighAtomic = 3,
+}
+
+impl MigrateType {
+    pub const ALL: [MigrateType; 4] = [
+        MigrateType::Unmovable,
+        MigrateType::Movable,
+        MigrateType::Reclaimable,
+        MigrateType::HighAtomic,
+    ];
+    /// `migratetype_names[]` (mm/page_alloc.c).
+    #[must_use]
+    pub const fn kernel_name(self) -> &'static str {
+        match self {
+            MigrateType::Unmovable => "Unmovable",
+            MigrateType::Movable => "Movable",
+            MigrateType::Reclaimable => "Reclaimable",
+            MigrateType::HighAtomic => "HighAtomic",
+        }
+    }
+    /// Letter used by `show_migration_types()` in show_mem (U M E H).
+    #[must_use]
+    pub const fn letter(self) -> char {
+        match self {
+            MigrateType::Unmovable => 'U',
+            MigrateType::Movable => 'M',
+            MigrateType::Reclaimable => 'E',
+            MigrateType::HighAtomic => 'H',
+        }
+    }
+}
+
+/// `ALLOC_*` flags (mm/internal.h, 6.12 names and values, §5.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct AllocFlags(pub u32);
+
+impl AllocFlags {
+    pub const WMARK_MIN: AllocFlags = AllocFlags(0x00);
+    pub const WMARK_LOW: AllocFlags = AllocFlags(0x01);
+    pub const WMARK_HIGH: AllocFlags = AllocFlags(0x02);
+    pub const NO_WATERMARKS: AllocFlags = AllocFlags(0x04);
+    pub const WMARK_MASK: AllocFlags = AllocFlags(0x04 - 1);
+    pub const OOM: AllocFlags = AllocFlags(0x08);
+    pub const NON_BLOCK: AllocFlags = AllocFlags(0x10);
+    pub const MIN_RESERVE: AllocFlags = AllocFlags(0x20);
+    pub const CPUSET: AllocFlags = AllocFlags(0x40);
+    pub const CMA: AllocFlags = AllocFlags(0x80);
+    pub const NOFRAGMENT: AllocFlags = AllocFlags(0x100);
+    pub const HIGHATOMIC: AllocFlags = AllocFlags(0x200);
+    pub const KSWAPD: AllocFlags = AllocFlags(0x800);
+    pub const RESERVES: AllocFlags =
+        AllocFlags(Self::NON_BLOCK.0 | Self::MIN_RESERVE.0 | Self::HIGHATOMIC.0 | Self::OOM.0);
+
+    #[must_use]
+    pub const fn contains(self, other: AllocFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+    #[must_use]
+    pub const fn intersects(self, other: AllocFlags) -> bool {
+        self.0 & other.0 != 0
+    }
+    /// The watermark index selected by the low bits (`alloc_flags & ALLOC_WMARK_MASK`).
+    #[must_use]
+    pub const fn wmark(self) -> u32 {
+        self.0 & Self::WMARK_MASK.0
+    }
+}
+
+impl std::ops::BitOr for AllocFlags {
+    type Output = AllocFlags;
+    fn bitor(self, rhs: AllocFlags) -> AllocFlags {
+        AllocFlags(self.0 | rhs.0)
+    }
+}
+impl std::ops::BitOrAssign for AllocFlags {
+    fn bitor_assign(&mut self, rhs: AllocFlags) {
+        self.0 |= rhs.0;
+    }
+}
+impl std::fmt::Debug for AllocFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AllocFlags({:#x})", self.0)
+    }
+}
