@@ -1,1 +1,42 @@
-//! placeholder: owned by its issue's helper
+//! Scenarios: kernel-style C files describing tasks that allocate memory (issue 6).
+//!
+//! Front end (this file, `lexer`, `parser`, `header`, `check`, `diag`, `builtins`):
+//! [`parse`] turns source text into a checked, name-resolved [`ast::Scenario`], or a list
+//! of located [`diag::Diagnostic`]s. Nothing here panics on any input.
+
+pub mod ast;
+pub mod builtins;
+pub mod diag;
+pub mod header;
+pub mod lexer;
+pub mod parser;
+
+pub use ast::{Scenario, Span};
+pub use diag::{Diagnostic, Severity};
+
+/// Parses and checks a scenario file.
+///
+/// # Errors
+/// Every error found (syntax, header, semantic), each located, in source order.
+/// Warnings alone do not make it fail; use [`parse_with_warnings`] to see them.
+pub fn parse(file_name: &str, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let (scenario, diags) = parse_with_warnings(file_name, src);
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        let mut errs: Vec<Diagnostic> = diags
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        errs.sort_by_key(|d| d.span.offset);
+        Err(errs)
+    } else {
+        Ok(scenario)
+    }
+}
+
+/// Parses and checks, returning the (possibly partial) scenario and all diagnostics
+/// (errors and warnings) sorted by position.
+pub fn parse_with_warnings(file_name: &str, src: &str) -> (Scenario, Vec<Diagnostic>) {
+    let (scenario, mut diags) = parser::parse_file(file_name, src);
+    diags.sort_by_key(|d| (d.span.offset, d.severity));
+    (scenario, diags)
+}
