@@ -1,1 +1,59 @@
-//! placeholder: owned by its issue's helper
+//! The allocation path under pressure (issue 5): entry points, the fast path and
+//! `__alloc_pages_slowpath` in Linux 6.12 order, reclaim with LRU lists, shrinkers and
+//! kswapd, compaction, the OOM killer, and the hazards the context flags exist to prevent.
+//!
+//! See [`event::AllocEvent`] for what comes out, [`rules`] for the pure decision rules and
+//! [`report`] for the kernel-format printers.
+
+pub mod event;
+pub mod report;
+pub mod rules;
+
+pub use event::AllocEvent;
+
+use crate::gfp::{AllocFlags, Gfp};
+
+/// `%#x(%pGg)` text of a mask for the 6.12 printer.
+#[must_use]
+pub fn gfp_text(g: Gfp) -> String {
+    format!("{:#x}({})", g.0, gfp_names(g))
+}
+
+/// The `%pGg` / `show_gfp_flags` names of a mask (inside the parentheses).
+#[must_use]
+pub fn gfp_names(g: Gfp) -> String {
+    // TODO(slowpath): switch to the gfp module's printer once it lands.
+    format!("{:#x}", g.0)
+}
+
+/// `ALLOC_*` names of a flags word, watermark first (`ALLOC_WMARK_MIN|ALLOC_CPUSET`).
+#[must_use]
+pub fn alloc_flags_text(f: AllocFlags) -> String {
+    const NAMED: [(AllocFlags, &str); 9] = [
+        (AllocFlags::OOM, "ALLOC_OOM"),
+        (AllocFlags::NON_BLOCK, "ALLOC_NON_BLOCK"),
+        (AllocFlags::MIN_RESERVE, "ALLOC_MIN_RESERVE"),
+        (AllocFlags::CPUSET, "ALLOC_CPUSET"),
+        (AllocFlags::CMA, "ALLOC_CMA"),
+        (AllocFlags::NOFRAGMENT, "ALLOC_NOFRAGMENT"),
+        (AllocFlags::HIGHATOMIC, "ALLOC_HIGHATOMIC"),
+        (AllocFlags(0x400), "ALLOC_TRYLOCK"),
+        (AllocFlags::KSWAPD, "ALLOC_KSWAPD"),
+    ];
+    let mut parts: Vec<&str> = Vec::new();
+    if f.contains(AllocFlags::NO_WATERMARKS) {
+        parts.push("ALLOC_NO_WATERMARKS");
+    } else {
+        parts.push(match f.wmark() {
+            0 => "ALLOC_WMARK_MIN",
+            1 => "ALLOC_WMARK_LOW",
+            _ => "ALLOC_WMARK_HIGH",
+        });
+    }
+    for (flag, name) in NAMED {
+        if f.contains(flag) {
+            parts.push(name);
+        }
+    }
+    parts.join("|")
+}
