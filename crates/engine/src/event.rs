@@ -13,6 +13,8 @@ use serde::Serialize;
 pub enum Event {
     /// Placeholder until subsystems add their own variants.
     Note { text: String },
+    /// Buddy allocator, pageblock, watermark-boost and slab events (`mem`, issue 4).
+    Mem(crate::mem::MemEvent),
 }
 
 /// Where events go. Implementations must be cheap when nobody listens.
