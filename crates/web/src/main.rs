@@ -1,11 +1,16 @@
-//! gfpscope-web: the Yew front end.
-use yew::prelude::*;
+//! gfpscope-web: the Yew front end. It renders engine views and events; it never
+//! re-implements a kernel rule.
 
-#[component]
-fn App() -> Html {
-    html! { <main><h1>{ "gfpscope" }</h1></main> }
-}
+mod app;
+mod components;
+mod devrun;
+mod dom;
+mod keys;
+mod paint;
+mod session;
+mod url;
 
 fn main() {
-    yew::Renderer::<App>::new().render();
+    dom::install_panic_hook();
+    yew::Renderer::<app::App>::new().render();
 }

@@ -1,0 +1,554 @@
+//! The application owner: one reducer holds the engine session and all UI state.
+//!
+//! Components get cheap props (`Rc` views, `AttrValue`s, `Copy` values, callbacks) and
+//! send typed [`Action`]s back. No component but this one ever sees the `RefCell`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::timers::callback::{Interval, Timeout};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::components::{
+    alloc_panel::AllocPanel, buddy::BuddyPanel, call_stack::CallStack, controls::Controls,
+    decision::DecisionPanel, event_log::EventLog, help::HelpOverlay, memory_map::MemoryMap,
+    plots::Plots, slab::SlabPanel, source::SourcePane, task_panel::TaskPanel, timeline::Timeline,
+};
+use crate::dom;
+use crate::keys::{KeyAction, key_action};
+use crate::session::{self, Cmd, Diagnostic, ScenarioItem, Session, Snapshot};
+use crate::url::{self, Theme};
+
+/// File name given to the engine for the text in the editor.
+fn file_name(scenario: &str) -> String {
+    format!("{scenario}.c")
+}
+
+fn edit_key(scenario: &str) -> String {
+    format!("gfpscope.edit.{scenario}")
+}
+
+/// Playback speeds in steps per second.
+pub const SPEEDS: &[u32] = &[1, 2, 5, 10, 30, 60, 240, 1000];
+
+/// Everything the page shows, owned in one place.
+#[derive(Clone)]
+pub struct AppState {
+    session: Rc<RefCell<Option<Session>>>,
+    pub library: Rc<[ScenarioItem]>,
+    pub scenario: AttrValue,
+    /// The editor's text (may differ from the running source while it has errors).
+    pub text: AttrValue,
+    /// Whether `text` differs from the built-in source (user edits are kept).
+    pub edited: bool,
+    pub diagnostics: Rc<[Diagnostic]>,
+    pub snapshot: Option<Rc<Snapshot>>,
+    pub errors: Rc<[String]>,
+    pub theme: Theme,
+    pub present: bool,
+    pub help_open: bool,
+    pub playing: bool,
+    pub speed: u32,
+    /// Bumped on every edit; a re-parse only applies if it is still current.
+    pub edit_gen: u64,
+    /// Message about the last breakpoint run (e.g. "no direct reclaim until the end").
+    pub notice: Option<AttrValue>,
+}
+
+impl PartialEq for AppState {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+            && self.scenario == other.scenario
+            && self.text == other.text
+            && self.snapshot == other.snapshot
+            && Rc::ptr_eq(&self.diagnostics, &other.diagnostics)
+            && Rc::ptr_eq(&self.errors, &other.errors)
+            && self.theme == other.theme
+            && self.present == other.present
+            && self.help_open == other.help_open
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && self.edit_gen == other.edit_gen
+            && self.notice == other.notice
+    }
+}
+
+/// What can happen to the page.
+pub enum Action {
+    Run(Cmd),
+    /// One playback tick.
+    Tick,
+    Play(bool),
+    Speed(u32),
+    Select(AttrValue),
+    Edit(String),
+    /// Debounced re-parse of edit generation `n`.
+    Reparse(u64),
+    /// Forget the user's edits and reload the built-in text.
+    Revert,
+    Key(KeyAction),
+    SetHelp(bool),
+    ToggleTheme,
+    TogglePresent,
+    DismissErrors,
+}
+
+impl AppState {
+    fn boot() -> AppState {
+        let (params, mut errors) = url::parse(&dom::query_string());
+        let library: Rc<[ScenarioItem]> = Rc::from(session::library());
+        let mut scenario = session::default_scenario().to_string();
+        if let Some(name) = &params.scenario {
+            if library.iter().any(|s| s.name == name.as_str()) {
+                scenario.clone_from(name);
+            } else {
+                let known: Vec<&str> = library.iter().map(|s| s.name).collect();
+                errors.push(format!(
+                    "URL parameter scenario={name:?} names no built-in scenario; opened {scenario:?} \
+                     instead. Built-ins: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        let theme = params.theme.unwrap_or_else(|| {
+            if dom::prefers_dark() {
+                Theme::Dark
+            } else {
+                Theme::Light
+            }
+        });
+        let mut state = AppState {
+            session: Rc::new(RefCell::new(None)),
+            library,
+            scenario: AttrValue::from(scenario),
+            text: AttrValue::default(),
+            edited: false,
+            diagnostics: Rc::from(Vec::new()),
+            snapshot: None,
+            errors: Rc::from(Vec::new()),
+            theme,
+            present: params.present,
+            help_open: false,
+            playing: false,
+            speed: 5,
+            edit_gen: 0,
+            notice: None,
+        };
+        state.load_scenario();
+        if let Some(step) = params.step {
+            if state.snapshot.is_some() {
+                state.apply(&Cmd::Seek(step));
+                if let Some(snap) = &state.snapshot
+                    && snap.step != step
+                {
+                    errors.push(format!(
+                        "URL parameter step={step} is past the end of this run: it has {} steps; \
+                         showing step {}",
+                        snap.known, snap.step
+                    ));
+                }
+            } else {
+                errors.push(format!(
+                    "URL parameter step={step} ignored: the scenario has errors"
+                ));
+            }
+        }
+        let mut all = state.errors.to_vec();
+        all.extend(errors);
+        state.errors = Rc::from(all);
+        state
+    }
+
+    fn builtin_source(&self) -> Option<&'static str> {
+        self.library
+            .iter()
+            .find(|s| s.name == self.scenario.as_str())
+            .map(|s| s.source)
+    }
+
+    /// Loads the current scenario: the user's saved edit if any, else the built-in text.
+    fn load_scenario(&mut self) {
+        let builtin = self.builtin_source().unwrap_or_default();
+        let text = dom::load(&edit_key(&self.scenario)).unwrap_or_else(|| builtin.to_string());
+        self.edited = text != builtin;
+        self.text = AttrValue::from(text);
+        self.start_text();
+    }
+
+    /// Parses the editor text; on success it replaces the run, else shows diagnostics
+    /// and keeps the previous run on screen.
+    fn start_text(&mut self) {
+        self.playing = false;
+        match Session::load(&file_name(&self.scenario), &self.text) {
+            Ok(mut session) => {
+                let snap = session.snapshot();
+                *self.session.borrow_mut() = Some(session);
+                self.snapshot = Some(Rc::new(snap));
+                self.diagnostics = Rc::from(Vec::new());
+            }
+            Err(diags) => {
+                self.diagnostics = Rc::from(diags);
+            }
+        }
+    }
+
+    fn apply(&mut self, cmd: &Cmd) {
+        let snap = {
+            let mut guard = self.session.borrow_mut();
+            let Some(session) = guard.as_mut() else {
+                return;
+            };
+            session.apply(cmd)
+        };
+        self.notice = match (cmd, snap.last_break_hit) {
+            (Cmd::RunUntil(kind), Some(false)) => {
+                let label = session::MARKER_KINDS
+                    .iter()
+                    .chain(session::BREAK_ONLY_KINDS)
+                    .find(|(k, _)| k == kind)
+                    .map_or(*kind, |(_, l)| *l);
+                Some(AttrValue::from(format!(
+                    "No {label} before the end of the run."
+                )))
+            }
+            _ => None,
+        };
+        self.snapshot = Some(Rc::new(snap));
+    }
+
+    fn finished(&self) -> bool {
+        self.snapshot.as_ref().is_none_or(|s| s.finished)
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Run(cmd) => {
+                s.playing = false;
+                s.apply(&cmd);
+            }
+            Action::Tick => {
+                if !s.playing {
+                    return self;
+                }
+                let per_tick = (s.speed / 60).max(1);
+                for _ in 0..per_tick {
+                    if s.finished() {
+                        break;
+                    }
+                    s.apply(&Cmd::Step);
+                }
+                if s.finished() {
+                    s.playing = false;
+                }
+            }
+            Action::Play(on) => {
+                if on && s.finished() {
+                    s.apply(&Cmd::Reset);
+                }
+                s.playing = on && s.snapshot.is_some();
+            }
+            Action::Speed(v) => s.speed = v,
+            Action::Select(name) => {
+                if name == s.scenario {
+                    return self;
+                }
+                s.scenario = name;
+                s.load_scenario();
+            }
+            Action::Edit(text) => {
+                if text == s.text.as_str() {
+                    return self;
+                }
+                let builtin = s.builtin_source().unwrap_or_default();
+                s.edited = text != builtin;
+                if s.edited {
+                    dom::save(&edit_key(&s.scenario), &text);
+                } else {
+                    dom::forget(&edit_key(&s.scenario));
+                }
+                s.text = AttrValue::from(text);
+                s.edit_gen += 1;
+                s.playing = false;
+            }
+            Action::Reparse(generation) => {
+                if generation != s.edit_gen {
+                    return self;
+                }
+                let running = s
+                    .session
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|x| x.source() == s.text.as_str());
+                if running && s.diagnostics.is_empty() {
+                    return self;
+                }
+                s.start_text();
+            }
+            Action::Revert => {
+                dom::forget(&edit_key(&s.scenario));
+                s.load_scenario();
+            }
+            Action::Key(key) => return s.key(key),
+            Action::SetHelp(open) => s.help_open = open,
+            Action::ToggleTheme => s.theme = s.theme.toggled(),
+            Action::TogglePresent => s.present = !s.present,
+            Action::DismissErrors => s.errors = Rc::from(Vec::new()),
+        }
+        Rc::new(s)
+    }
+}
+
+impl AppState {
+    fn key(mut self, key: KeyAction) -> Rc<Self> {
+        let cmd = match key {
+            KeyAction::Step => Some(Cmd::Step),
+            KeyAction::StepBack => Some(Cmd::StepBack),
+            KeyAction::StepOver => Some(Cmd::StepOver),
+            KeyAction::StepOut => Some(Cmd::StepOut),
+            KeyAction::RunToEnd => Some(Cmd::RunToEnd),
+            KeyAction::Reset | KeyAction::FirstStep => Some(Cmd::Reset),
+            KeyAction::PlayPause => {
+                let on = !self.playing;
+                if on && self.finished() {
+                    self.apply(&Cmd::Reset);
+                }
+                self.playing = on && self.snapshot.is_some();
+                None
+            }
+            KeyAction::ToggleHelp => {
+                self.help_open = !self.help_open;
+                None
+            }
+            KeyAction::CloseOverlay => {
+                self.help_open = false;
+                None
+            }
+            KeyAction::ToggleTheme => {
+                self.theme = self.theme.toggled();
+                None
+            }
+            KeyAction::TogglePresentation => {
+                self.present = !self.present;
+                None
+            }
+        };
+        if let Some(cmd) = cmd {
+            self.playing = false;
+            self.apply(&cmd);
+        }
+        Rc::new(self)
+    }
+}
+
+/// A callback that dispatches a fixed action, whatever its argument.
+fn send<E: 'static>(d: &UseReducerDispatcher<AppState>, make: fn() -> Action) -> Callback<E> {
+    let d = d.clone();
+    Callback::from(move |_: E| d.dispatch(make()))
+}
+
+/// True when keyboard focus is in a text field (keys belong to it, not to stepping).
+fn in_text_field(event: &KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| {
+            let tag = el.tag_name().to_ascii_lowercase();
+            tag == "textarea"
+                || tag == "input"
+                || tag == "select"
+                || el.has_attribute("contenteditable")
+        })
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(AppState::boot);
+    let dispatcher = state.dispatcher();
+
+    // Keyboard shortcuts, installed once.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with((), move |()| {
+            let doc = gloo::utils::document();
+            let opts = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&doc, "keydown", opts, move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                let modifier = e.ctrl_key() || e.meta_key() || e.alt_key();
+                let in_field = in_text_field(e);
+                if let Some(action) = key_action(&e.key(), modifier, in_field) {
+                    if action == KeyAction::CloseOverlay && in_field {
+                        // Leave the editor so that the stepping keys work again.
+                        if let Some(el) = e
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                        {
+                            el.blur().ok();
+                        }
+                    }
+                    e.prevent_default();
+                    dispatcher.dispatch(Action::Key(action));
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Playback timer, owned here and dropped when playback stops.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with((state.playing, state.speed), move |&(playing, speed)| {
+            let interval = playing.then(|| {
+                let ms = (1000 / speed.clamp(1, 60)).max(16);
+                Interval::new(ms, move || dispatcher.dispatch(Action::Tick))
+            });
+            move || drop(interval)
+        });
+    }
+
+    // Debounced re-parse of the editor text.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with(state.edit_gen, move |&generation| {
+            let timeout = (generation > 0).then(|| {
+                Timeout::new(350, move || {
+                    dispatcher.dispatch(Action::Reparse(generation))
+                })
+            });
+            move || drop(timeout)
+        });
+    }
+
+    // Theme and presentation classes live on <html> so the page background follows.
+    use_effect_with((state.theme, state.present), |&(theme, present)| {
+        if let Some(root) = gloo::utils::document().document_element() {
+            let mut class = theme.class().to_string();
+            if present {
+                class.push_str(" present");
+            }
+            root.set_class_name(&class);
+        }
+    });
+
+    // Ready flag for the end-to-end tests, once the first view is on screen.
+    use_effect_with((), |()| dom::mark_ready());
+
+    let on_cmd = {
+        let d = dispatcher.clone();
+        Callback::from(move |cmd: Cmd| d.dispatch(Action::Run(cmd)))
+    };
+    let on_play = {
+        let d = dispatcher.clone();
+        Callback::from(move |on: bool| d.dispatch(Action::Play(on)))
+    };
+    let on_speed = {
+        let d = dispatcher.clone();
+        Callback::from(move |v: u32| d.dispatch(Action::Speed(v)))
+    };
+    let on_select = {
+        let d = dispatcher.clone();
+        Callback::from(move |name: AttrValue| d.dispatch(Action::Select(name)))
+    };
+    let on_edit = {
+        let d = dispatcher.clone();
+        Callback::from(move |text: String| d.dispatch(Action::Edit(text)))
+    };
+    let on_help = {
+        let d = dispatcher.clone();
+        Callback::from(move |open: bool| d.dispatch(Action::SetHelp(open)))
+    };
+
+    let snap = state.snapshot.clone();
+    let current_line = if state.diagnostics.is_empty() {
+        snap.as_ref().and_then(|s| s.view.next_line)
+    } else {
+        None
+    };
+    let teaches = state
+        .library
+        .iter()
+        .find(|s| s.name == state.scenario.as_str())
+        .map(|s| s.teaches);
+
+    html! {
+        <div class="app">
+            if !state.errors.is_empty() {
+                <div class="error-banner" role="alert" data-testid="error-banner">
+                    <ul>
+                        { for state.errors.iter().map(|e| html! { <li>{ e.clone() }</li> }) }
+                    </ul>
+                    <button class="btn small" onclick={send(&dispatcher, || Action::DismissErrors)}
+                        aria-label="Dismiss">{ "Dismiss" }</button>
+                </div>
+            }
+            <Controls
+                library={state.library.clone()}
+                scenario={state.scenario.clone()}
+                snapshot={snap.clone()}
+                playing={state.playing}
+                speed={state.speed}
+                theme={state.theme}
+                present={state.present}
+                on_cmd={on_cmd.clone()}
+                on_play={on_play}
+                on_speed={on_speed}
+                on_select={on_select}
+                on_theme={send(&dispatcher, || Action::ToggleTheme)}
+                on_present={send(&dispatcher, || Action::TogglePresent)}
+                on_help={send(&dispatcher, || Action::SetHelp(true))}
+            />
+            if let Some(snap) = &snap {
+                <Timeline
+                    step={snap.step}
+                    known={snap.known}
+                    finished={snap.finished}
+                    markers={snap.markers.clone()}
+                    on_cmd={on_cmd.clone()}
+                    notice={state.notice.clone()}
+                />
+            }
+            <main class="workspace">
+                <section class="col col-source">
+                    <SourcePane
+                        text={state.text.clone()}
+                        current_line={current_line}
+                        diagnostics={state.diagnostics.clone()}
+                        edited={state.edited}
+                        teaches={teaches.map(AttrValue::from)}
+                        on_edit={on_edit}
+                        on_revert={send(&dispatcher, || Action::Revert)}
+                    />
+                </section>
+                if let Some(snap) = &snap {
+                    <section class="col col-context">
+                        <AllocPanel view={snap.view.clone()} previous={snap.previous_alloc.clone()} />
+                        <CallStack view={snap.view.clone()} />
+                        <TaskPanel view={snap.view.clone()} />
+                        <EventLog
+                            entries={snap.log.clone()}
+                            total={snap.log_total}
+                            step={snap.step}
+                            on_cmd={on_cmd.clone()}
+                        />
+                    </section>
+                    <section class="col col-memory">
+                        <DecisionPanel view={snap.view.clone()} previous={snap.previous_decisions.clone()} />
+                        <MemoryMap view={snap.view.clone()} pages={snap.pages.clone()} theme={state.theme} />
+                        <Plots view={snap.view.clone()} data={snap.plots.clone()} theme={state.theme} />
+                        <BuddyPanel view={snap.view.clone()} />
+                        <SlabPanel view={snap.view.clone()} />
+                    </section>
+                }
+            </main>
+            <HelpOverlay open={state.help_open} on_close={on_help} />
+        </div>
+    }
+}

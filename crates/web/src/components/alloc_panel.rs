@@ -1,0 +1,127 @@
+//! The allocation under the cursor: requested mask → `current_gfp_context()` → effective
+//! mask, bit by bit. Bits the task context removed are struck out and labelled with the
+//! PF flag that removed them (both from the engine's `AllocView`).
+
+use std::rc::Rc;
+
+use gfpscope_engine::view::{AllocView, GfpBitView, StepView};
+use yew::prelude::*;
+
+use crate::components::gfp_bits::{bit_title, group_class};
+
+#[derive(Properties, PartialEq)]
+pub struct AllocProps {
+    pub view: Rc<StepView>,
+    /// The most recent allocation before this step, when this step made none.
+    #[prop_or_default]
+    pub previous: Option<(u64, Rc<AllocView>)>,
+}
+
+/// Union of requested and effective bits, in the engine's order, without duplicates.
+fn columns(a: &AllocView) -> Vec<&GfpBitView> {
+    let mut cols: Vec<&GfpBitView> = Vec::new();
+    for bit in a.requested.bits.iter().chain(a.effective.bits.iter()) {
+        let shown = bit.set || a.removed.iter().any(|r| r.bit == bit.name);
+        if shown && !cols.iter().any(|c| c.name == bit.name) {
+            cols.push(bit);
+        }
+    }
+    cols
+}
+
+fn is_set(bits: &[GfpBitView], name: &str) -> bool {
+    bits.iter().any(|b| b.name == name && b.set)
+}
+
+#[component]
+pub fn AllocPanel(props: &AllocProps) -> Html {
+    let (alloc, stale_step) = match (&props.view.alloc, &props.previous) {
+        (Some(a), _) => (Some(a), None),
+        (None, Some((step, a))) => (Some(a.as_ref()), Some(*step)),
+        (None, None) => (None, None),
+    };
+    let Some(a) = alloc else {
+        return html! {
+            <div class="panel alloc-panel">
+                <div class="panel-head"><h2>{ "Allocation" }</h2></div>
+                <p class="empty-note">{ "No allocation yet. Step to a kmalloc(), kmem_cache_alloc() or alloc_pages() call to see its gfp mask pass through current_gfp_context()." }</p>
+                <div class="mask-row" data-testid="requested-mask" hidden=true></div>
+                <div class="mask-row" data-testid="effective-mask" hidden=true></div>
+            </div>
+        };
+    };
+    let cols = columns(a);
+    let size = a.size.map_or(String::new(), |s| format!("size {s}, "));
+    html! {
+        <div class={classes!("panel", "alloc-panel", stale_step.map(|_| "stale"))}>
+            <div class="panel-head">
+                <h2>{ "Allocation" }</h2>
+                <span class="where">
+                    <code>{ format!("{}()", a.api) }</code>
+                    { format!(" in {}() line {} · {size}order {}", a.function, a.line, a.order) }
+                </span>
+                if let Some(step) = stale_step {
+                    <span class="badge">{ format!("from step {step}") }</span>
+                }
+            </div>
+            <div class="mask-table" role="table" aria-label="Requested and effective gfp bits">
+                <div class="mask-row requested" role="row" data-testid="requested-mask">
+                    <div class="row-label" role="rowheader">
+                        { "requested" }
+                        <code class="hex">{ format!("{:#x}", a.requested.mask) }</code>
+                        <span class="pgg">{ a.requested.text.clone() }</span>
+                    </div>
+                    <div class="bits">
+                        { for cols.iter().map(|b| {
+                            let set = is_set(&a.requested.bits, &b.name);
+                            html! {
+                                <span class={classes!("bit", group_class(&b.group), if set { "set" } else { "unset" })}
+                                    title={bit_title(b)} tabindex="0" data-bit={b.name.clone()}>
+                                    { b.name.clone() }
+                                </span>
+                            }
+                        }) }
+                    </div>
+                </div>
+                <div class="mask-arrow" aria-hidden="true">
+                    <span>{ "↓ current_gfp_context()" }</span>
+                    { for a.removed.iter().map(|r| html! {
+                        <span class="pf" title={r.why.clone()}>{ format!("{} clears {}", r.by, r.bit) }</span>
+                    }) }
+                </div>
+                <div class="mask-row effective" role="row" data-testid="effective-mask">
+                    <div class="row-label" role="rowheader">
+                        { "effective" }
+                        <code class="hex">{ format!("{:#x}", a.effective.mask) }</code>
+                        <span class="pgg">{ a.effective.text.clone() }</span>
+                    </div>
+                    <div class="bits">
+                        { for cols.iter().map(|b| {
+                            let set = is_set(&a.effective.bits, &b.name);
+                            let removed = a.removed.iter().find(|r| r.bit == b.name);
+                            match removed {
+                                Some(r) => html! {
+                                    <span class={classes!("bit", group_class(&b.group), "removed")}
+                                        title={format!("{}\n\nRemoved by {}: {}", bit_title(b), r.by, r.why)}
+                                        tabindex="0" data-bit={b.name.clone()} data-removed-by={r.by.clone()}>
+                                        <s>{ b.name.clone() }</s>
+                                        <span class="by">{ r.by.clone() }</span>
+                                    </span>
+                                },
+                                None => html! {
+                                    <span class={classes!("bit", group_class(&b.group), if set { "set" } else { "unset" })}
+                                        title={bit_title(b)} tabindex="0" data-bit={b.name.clone()}>
+                                        { b.name.clone() }
+                                    </span>
+                                },
+                            }
+                        }) }
+                    </div>
+                </div>
+            </div>
+            <div class={classes!("result", if a.succeeded { "ok" } else { "fail" })}>
+                { "result: " }<code>{ a.result.clone() }</code>
+            </div>
+        </div>
+    }
+}

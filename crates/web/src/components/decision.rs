@@ -1,0 +1,220 @@
+//! The slow-path flow diagram (`__alloc_pages_slowpath`) with the path taken lit, and the
+//! ordered list of decisions with their conditions, kernel functions and details.
+//!
+//! The diagram's boxes are the engine's [`Stage`]s; which are lit, and every label on
+//! them, come from the step's [`DecisionView`]s.
+
+use std::rc::Rc;
+
+use gfpscope_engine::view::{DecisionView, Stage, StepView};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DecisionProps {
+    pub view: Rc<StepView>,
+    #[prop_or_default]
+    pub previous: Option<(u64, Rc<[DecisionView]>)>,
+}
+
+/// Boxes of the main column, top to bottom, with their titles.
+const FLOW: &[(Stage, &str)] = &[
+    (Stage::FastPath, "Fast path"),
+    (Stage::KswapdWake, "Wake kswapd"),
+    (Stage::Reserves, "Reserves"),
+    (Stage::Compaction, "Compaction"),
+    (Stage::DirectReclaim, "Direct reclaim"),
+    (Stage::Retry, "Retry?"),
+    (Stage::Oom, "OOM killer"),
+    (Stage::Nopage, "No page"),
+];
+
+/// Boxes of the side column.
+const SIDE: &[(Stage, &str, usize)] = &[
+    (Stage::Success, "Page allocated", 0),
+    (Stage::Fail, "Allocation fails (NULL)", 7),
+    (Stage::Hazard, "Hazard / BUG", 4),
+];
+
+pub fn stage_name(stage: Stage) -> &'static str {
+    FLOW.iter()
+        .map(|(s, n)| (*s, *n))
+        .chain(SIDE.iter().map(|(s, n, _)| (*s, *n)))
+        .find(|(s, _)| *s == stage)
+        .map_or("?", |(_, n)| n)
+}
+
+/// How a stage appears: lit (ran), skipped (decided against), or not reached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lit {
+    Taken,
+    Skipped,
+    Unvisited,
+}
+
+fn status(decisions: &[DecisionView], stage: Stage) -> (Lit, Option<&DecisionView>, usize) {
+    let of: Vec<&DecisionView> = decisions.iter().filter(|d| d.stage == stage).collect();
+    let taken = of.iter().rev().find(|d| d.taken).copied();
+    match (taken, of.last()) {
+        (Some(d), _) => (Lit::Taken, Some(d), of.len()),
+        (None, Some(d)) => (Lit::Skipped, Some(*d), of.len()),
+        (None, None) => (Lit::Unvisited, None, 0),
+    }
+}
+
+const BOX_W: f64 = 250.0;
+const BOX_H: f64 = 38.0;
+const GAP: f64 = 14.0;
+const SIDE_X: f64 = 290.0;
+const SIDE_W: f64 = 160.0;
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn node(
+    x: f64,
+    y: f64,
+    w: f64,
+    title: &str,
+    lit: Lit,
+    d: Option<&DecisionView>,
+    count: usize,
+) -> Html {
+    let class = match lit {
+        Lit::Taken => "node taken",
+        Lit::Skipped => "node skipped",
+        Lit::Unvisited => "node unvisited",
+    };
+    let chars = (w / 6.6) as usize;
+    let tip = d.map_or_else(
+        || format!("{title}: not reached in this step"),
+        |d| {
+            format!(
+                "{title} — {}\ncondition: {}\n{}",
+                d.function, d.condition, d.detail
+            )
+        },
+    );
+    let times = if count > 1 {
+        format!("  ×{count}")
+    } else {
+        String::new()
+    };
+    html! {
+        <g class={class}>
+            <title>{ tip }</title>
+            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={BOX_H.to_string()} rx="6" />
+            <text x={(x + 8.0).to_string()} y={(y + 15.0).to_string()} class="t1">
+                { format!("{title}{times}") }
+                if let Some(d) = d {
+                    <tspan class="fn">{ format!("  {}", clip(&d.function, chars.saturating_sub(title.len() + 4))) }</tspan>
+                }
+            </text>
+            if let Some(d) = d {
+                <text x={(x + 8.0).to_string()} y={(y + 30.0).to_string()} class="t2">
+                    { clip(&d.condition, chars) }
+                </text>
+            }
+        </g>
+    }
+}
+
+fn diagram(decisions: &[DecisionView]) -> Html {
+    let height = FLOW.len() as f64 * (BOX_H + GAP) + 4.0;
+    let y_of = |i: usize| 2.0 + i as f64 * (BOX_H + GAP);
+    let arrows = (1..FLOW.len()).map(|i| {
+        let (a, _) = FLOW[i - 1];
+        let (b, _) = FLOW[i];
+        let lit = status(decisions, a).0 != Lit::Unvisited && status(decisions, b).0 != Lit::Unvisited;
+        let x = 2.0 + BOX_W / 2.0;
+        html! {
+            <line class={classes!("edge", lit.then_some("lit"))} x1={x.to_string()} y1={(y_of(i - 1) + BOX_H).to_string()}
+                x2={x.to_string()} y2={(y_of(i) - 2.0).to_string()} marker-end="url(#arrow)" />
+        }
+    });
+    let side_edges = SIDE.iter().map(|(stage, _, row)| {
+        let lit = status(decisions, *stage).0 == Lit::Taken;
+        let y = y_of(*row) + BOX_H / 2.0;
+        html! {
+            <line class={classes!("edge", lit.then_some("lit"))} x1={(2.0 + BOX_W).to_string()} y1={y.to_string()}
+                x2={(SIDE_X - 2.0).to_string()} y2={y.to_string()} marker-end="url(#arrow)" />
+        }
+    });
+    // Retry loops back to the fast path (get_page_from_freelist is tried again).
+    let retry_lit = status(decisions, Stage::Retry).0 == Lit::Taken;
+    let retry_path = format!(
+        "M 2 {} h -0 M 2 {} C -30 {} -30 {} 2 {}",
+        y_of(5) + BOX_H / 2.0,
+        y_of(5) + BOX_H / 2.0,
+        y_of(5),
+        y_of(0) + BOX_H,
+        y_of(0) + BOX_H / 2.0
+    );
+    html! {
+        <svg class="flow" viewBox={format!("-34 0 {} {height}", SIDE_X + SIDE_W + 40.0)}
+            role="img" aria-label="Allocator slow path: lit boxes ran, dashed boxes were skipped">
+            <defs>
+                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+                </marker>
+            </defs>
+            { for arrows }
+            { for side_edges }
+            <path class={classes!("edge", "retry", retry_lit.then_some("lit"))} d={retry_path} marker-end="url(#arrow)" fill="none" />
+            { for FLOW.iter().enumerate().map(|(i, (stage, title))| {
+                let (lit, d, n) = status(decisions, *stage);
+                node(2.0, y_of(i), BOX_W, title, lit, d, n)
+            }) }
+            { for SIDE.iter().map(|(stage, title, row)| {
+                let (lit, d, n) = status(decisions, *stage);
+                node(SIDE_X, y_of(*row), SIDE_W, title, lit, d, n)
+            }) }
+        </svg>
+    }
+}
+
+#[component]
+pub fn DecisionPanel(props: &DecisionProps) -> Html {
+    let (decisions, from): (&[DecisionView], Option<u64>) =
+        match (props.view.decisions.is_empty(), &props.previous) {
+            (false, _) => (&props.view.decisions, None),
+            (true, Some((step, d))) => (d, Some(*step)),
+            (true, None) => (&[], None),
+        };
+    html! {
+        <div class={classes!("panel", "decision-panel", from.map(|_| "stale"))} data-testid="decision-panel">
+            <div class="panel-head">
+                <h2>{ "Allocator decisions" }</h2>
+                if let Some(step) = from {
+                    <span class="badge">{ format!("from step {step}") }</span>
+                }
+            </div>
+            if decisions.is_empty() {
+                <p class="empty-note">{ "No allocator decision yet. When a step allocates, the slow path it takes (fast path, kswapd, reclaim, compaction, OOM) lights up here." }</p>
+            } else {
+                <div class="decision-body">
+                    { diagram(decisions) }
+                    <ol class="decisions">
+                        { for decisions.iter().map(|d| html! {
+                            <li class={classes!("decision", if d.taken { "taken" } else { "skipped" })}>
+                                <div class="d-head">
+                                    <span class="stage">{ stage_name(d.stage) }</span>
+                                    <span class="verdict">{ if d.taken { "ran" } else { "skipped" } }</span>
+                                    <code class="fn">{ d.function.clone() }</code>
+                                </div>
+                                <code class="cond">{ d.condition.clone() }</code>
+                                <div class="detail">{ d.detail.clone() }</div>
+                            </li>
+                        }) }
+                    </ol>
+                </div>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,65 @@
+//! The event log up to the current step; clicking an entry jumps to its step.
+
+use std::rc::Rc;
+
+use gfpscope_engine::view::LogEntry;
+use yew::prelude::*;
+
+use crate::session::Cmd;
+
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    pub entries: Rc<[LogEntry]>,
+    pub total: usize,
+    pub step: u64,
+    pub on_cmd: Callback<Cmd>,
+}
+
+#[component]
+pub fn EventLog(props: &EventLogProps) -> Html {
+    let list_ref = use_node_ref();
+    {
+        let list_ref = list_ref.clone();
+        use_effect_with(props.entries.len() + props.step as usize, move |_| {
+            if let Some(el) = list_ref.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    let hidden = props.total.saturating_sub(props.entries.len());
+    html! {
+        <div class="panel event-log" data-testid="event-log">
+            <div class="panel-head">
+                <h2>{ "Event log" }</h2>
+                <span class="where">{ format!("{} events up to step {}", props.total, props.step) }</span>
+            </div>
+            <ol class="log" ref={list_ref}>
+                if hidden > 0 {
+                    <li class="more">{ format!("… {hidden} earlier events (use the timeline to go back)") }</li>
+                }
+                { for props.entries.iter().map(|e| {
+                    let on_cmd = props.on_cmd.clone();
+                    let step = e.step;
+                    let loc = match (&e.function, e.line) {
+                        (Some(f), Some(l)) => format!("{f}:{l}"),
+                        (Some(f), None) => f.clone(),
+                        (None, Some(l)) => format!("line {l}"),
+                        (None, None) => String::new(),
+                    };
+                    html! {
+                        <li class={classes!("entry", format!("k-{}", e.kind), (e.step == props.step).then_some("now"))}>
+                            <button class="jump" title={format!("Jump to step {}", e.step)}
+                                onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}>
+                                <span class="s">{ e.step }</span>
+                                <span class="kind">{ e.kind.clone() }</span>
+                                <span class="task">{ e.task.clone() }</span>
+                                <span class="loc">{ loc }</span>
+                                <span class="text">{ e.text.clone() }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </div>
+    }
+}

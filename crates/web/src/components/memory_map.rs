@@ -1,0 +1,205 @@
+//! Every page frame of every zone on one `<canvas>`, one pixel per page, coloured by page
+//! state and migratetype; beside each zone its free-page gauge with min/low/high lines.
+//!
+//! The canvas is repainted (one `putImageData`) only when the page codes, the zone
+//! layout or the theme change; the page codes arrive as a shared `Rc` that the session
+//! replaces only when a page changed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gfpscope_engine::view::{StepView, ZoneView};
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use yew::prelude::*;
+
+use crate::paint::{self, CODE_NAMES, MapLayout, Palette};
+use crate::session::PageCodes;
+use crate::url::Theme;
+
+#[derive(Properties, PartialEq)]
+pub struct MemoryMapProps {
+    pub view: Rc<StepView>,
+    pub pages: Rc<PageCodes>,
+    pub theme: Theme,
+}
+
+fn palette(theme: Theme) -> &'static Palette {
+    match theme {
+        Theme::Light => &paint::LIGHT,
+        Theme::Dark => &paint::DARK,
+    }
+}
+
+fn zone_spans(zones: &[ZoneView]) -> Vec<(u64, u64)> {
+    zones.iter().map(|z| (z.start_pfn, z.spanned)).collect()
+}
+
+/// Paints into the canvas; returns false when the canvas is unusable.
+fn draw(
+    canvas: &HtmlCanvasElement,
+    layout: &MapLayout,
+    codes: &[u8],
+    pal: &Palette,
+    buf: &mut Vec<u8>,
+) -> bool {
+    paint::paint(layout, codes, pal, buf);
+    if canvas.width() != layout.width {
+        canvas.set_width(layout.width);
+    }
+    if canvas.height() != layout.height {
+        canvas.set_height(layout.height);
+    }
+    let Ok(Some(ctx)) = canvas.get_context("2d") else {
+        return false;
+    };
+    let Ok(ctx) = ctx.dyn_into::<CanvasRenderingContext2d>() else {
+        return false;
+    };
+    let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(
+        Clamped(buf.as_slice()),
+        layout.width,
+        layout.height,
+    ) else {
+        return false;
+    };
+    ctx.put_image_data(&img, 0.0, 0.0).is_ok()
+}
+
+fn gauge(z: &ZoneView) -> Html {
+    // Scale: a little above the high watermark or the free count, whichever is larger,
+    // so that the watermark lines are readable.
+    let top = (z.high.max(z.free) as f64 * 1.25).max(1.0);
+    let pct = |v: u64| format!("{:.2}%", (v as f64 / top * 100.0).min(100.0));
+    let state = if z.free <= z.min {
+        "below-min"
+    } else if z.free <= z.low {
+        "below-low"
+    } else if z.free <= z.high {
+        "below-high"
+    } else {
+        "above-high"
+    };
+    html! {
+        <div class="gauge" title={format!("{}: free {} pages; watermarks min {} / low {} / high {}; managed {}", z.name, z.free, z.min, z.low, z.high, z.managed)}>
+            <div class={classes!("fill", state)} style={format!("width:{}", pct(z.free))}></div>
+            <div class="wm min" style={format!("left:{}", pct(z.min))}><span>{ "min" }</span></div>
+            <div class="wm low" style={format!("left:{}", pct(z.low))}><span>{ "low" }</span></div>
+            <div class="wm high" style={format!("left:{}", pct(z.high))}><span>{ "high" }</span></div>
+        </div>
+    }
+}
+
+#[component]
+pub fn MemoryMap(props: &MemoryMapProps) -> Html {
+    let canvas_ref = use_node_ref();
+    let buffer = use_mut_ref(Vec::<u8>::new);
+    let spans = zone_spans(&props.view.zones);
+    let layout = use_memo(spans, |s| MapLayout::new(s));
+    let hover = use_state(|| None::<AttrValue>);
+    {
+        let canvas_ref = canvas_ref.clone();
+        let buffer = buffer.clone();
+        let pages = props.pages.clone();
+        let layout = layout.clone();
+        use_effect_with(
+            (pages, layout, props.theme),
+            move |(pages, layout, theme)| {
+                if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                    let buf: &RefCell<Vec<u8>> = &buffer;
+                    draw(
+                        &canvas,
+                        layout,
+                        &pages.0,
+                        palette(*theme),
+                        &mut buf.borrow_mut(),
+                    );
+                }
+            },
+        );
+    }
+    let onmousemove = {
+        let hover = hover.clone();
+        let layout = layout.clone();
+        let pages = props.pages.clone();
+        let zones: Vec<AttrValue> = props
+            .view
+            .zones
+            .iter()
+            .map(|z| AttrValue::from(z.name.clone()))
+            .collect();
+        Callback::from(move |e: MouseEvent| {
+            let Some(canvas) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())
+            else {
+                return;
+            };
+            let rect = canvas.get_bounding_client_rect();
+            if rect.width() <= 0.0 || rect.height() <= 0.0 {
+                return;
+            }
+            let x = ((f64::from(e.client_x()) - rect.left()) / rect.width()
+                * f64::from(layout.width)) as u32;
+            let y = ((f64::from(e.client_y()) - rect.top()) / rect.height()
+                * f64::from(layout.height)) as u32;
+            let text = layout.pfn_at(x, y).map(|(zone, pfn)| {
+                let code = pages.0.get(pfn as usize).copied();
+                let name = code
+                    .and_then(|c| CODE_NAMES.iter().find(|(k, _)| *k == c))
+                    .map_or("unknown", |(_, n)| *n);
+                let zname = zones.get(zone).map_or("", AttrValue::as_str);
+                AttrValue::from(format!("pfn {pfn:#x} · {zname} · {name}"))
+            });
+            hover.set(text);
+        })
+    };
+    let onmouseleave = {
+        let hover = hover.clone();
+        Callback::from(move |_: MouseEvent| hover.set(None))
+    };
+    let pal = palette(props.theme);
+    let total: u64 = props.view.zones.iter().map(|z| z.spanned).sum();
+    let height = f64::from(layout.height.max(1));
+    html! {
+        <div class="panel memory-panel">
+            <div class="panel-head">
+                <h2>{ "Physical memory" }</h2>
+                <span class="where">{ format!("{total} page frames, one pixel each") }</span>
+            </div>
+            <div class="map-wrap">
+                <div class="map-canvas-box">
+                    <canvas ref={canvas_ref} class="memory-map" data-testid="memory-map"
+                        role="img" aria-label="Memory map: every page frame coloured by state"
+                        {onmousemove} {onmouseleave} />
+                    { for layout.bands.iter().filter_map(|b| {
+                        let z = props.view.zones.get(b.zone)?;
+                        let top = f64::from(b.first_row) / height * 100.0;
+                        Some(html! {
+                            <div class="band-label" style={format!("top:{top:.2}%")}>{ z.name.clone() }</div>
+                        })
+                    }) }
+                </div>
+                <div class="zones">
+                    { for props.view.zones.iter().map(|z| html! {
+                        <div class="zone">
+                            <div class="zone-head">
+                                <b>{ format!("Node {} {}", z.node, z.name) }</b>
+                                <span>{ format!("free {} / managed {}", z.free, z.managed) }</span>
+                            </div>
+                            { gauge(z) }
+                        </div>
+                    }) }
+                    <div class="hover-readout" aria-live="polite">
+                        { hover.as_ref().map_or(AttrValue::from("Point at the map to read a page frame."), Clone::clone) }
+                    </div>
+                </div>
+            </div>
+            <ul class="legend">
+                { for CODE_NAMES.iter().filter(|(c, _)| *c != gfpscope_engine::view::page_code::HOLE).map(|(c, name)| html! {
+                    <li><span class="swatch" style={format!("background:{}", pal.css(*c))}></span>{ *name }</li>
+                }) }
+            </ul>
+        </div>
+    }
+}

@@ -1,0 +1,271 @@
+//! Plots drawn with plotters on `<canvas>`: free pages per zone against min/low/high,
+//! reclaim activity, and allocation latency in simulated steps. They advance with the
+//! run and are redrawn only when their data (a shared `Rc`) or the theme changes.
+
+use std::rc::Rc;
+
+use gfpscope_engine::view::StepView;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use crate::session::PlotData;
+use crate::url::Theme;
+
+#[derive(Properties, PartialEq)]
+pub struct PlotsProps {
+    pub view: Rc<StepView>,
+    pub data: Rc<PlotData>,
+    pub theme: Theme,
+}
+
+// Okabe–Ito.
+const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+const ORANGE: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
+const VERMILION: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
+const GREEN: RGBColor = RGBColor(0x00, 0x9e, 0x73);
+const PURPLE: RGBColor = RGBColor(0xcc, 0x79, 0xa7);
+const SKY: RGBColor = RGBColor(0x56, 0xb4, 0xe9);
+
+struct Ink {
+    fg: RGBColor,
+    grid: RGBColor,
+}
+
+fn ink(theme: Theme) -> Ink {
+    match theme {
+        Theme::Light => Ink {
+            fg: RGBColor(0x22, 0x22, 0x22),
+            grid: RGBColor(0xdd, 0xdd, 0xdd),
+        },
+        Theme::Dark => Ink {
+            fg: RGBColor(0xdd, 0xdd, 0xdd),
+            grid: RGBColor(0x44, 0x44, 0x44),
+        },
+    }
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn x_range(data: &PlotData) -> std::ops::Range<u64> {
+    let first = data.steps.first().copied().unwrap_or(0);
+    let last = data.steps.last().copied().unwrap_or(1).max(first + 1);
+    first..last
+}
+
+fn draw_free(
+    canvas: HtmlCanvasElement,
+    data: &PlotData,
+    names: &[String],
+    theme: Theme,
+) -> DrawResult {
+    let ink = ink(theme);
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
+    let root = backend.into_drawing_area();
+    root.fill(&TRANSPARENT)?;
+    let n = data.zones.len().max(1);
+    let areas = root.split_evenly((n, 1));
+    for ((area, series), name) in areas.iter().zip(&data.zones).zip(names) {
+        let ymax = series
+            .free
+            .iter()
+            .chain(&series.high)
+            .copied()
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64
+            * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .margin(4)
+            .x_label_area_size(16)
+            .y_label_area_size(44)
+            .caption(
+                format!("{name}: free pages"),
+                ("sans-serif", 13).into_font().color(&ink.fg),
+            )
+            .build_cartesian_2d(x_range(data), 0f64..ymax)?;
+        chart
+            .configure_mesh()
+            .light_line_style(ink.grid)
+            .bold_line_style(ink.grid)
+            .axis_style(ink.fg)
+            .label_style(("sans-serif", 11).into_font().color(&ink.fg))
+            .x_labels(5)
+            .y_labels(4)
+            .draw()?;
+        let line = |v: &Vec<u64>| -> Vec<(u64, f64)> {
+            data.steps
+                .iter()
+                .copied()
+                .zip(v.iter().map(|&x| x as f64))
+                .collect()
+        };
+        chart
+            .draw_series(LineSeries::new(line(&series.high), GREEN.stroke_width(1)))?
+            .label("high")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], GREEN));
+        chart
+            .draw_series(LineSeries::new(line(&series.low), ORANGE.stroke_width(1)))?
+            .label("low")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], ORANGE));
+        chart
+            .draw_series(LineSeries::new(
+                line(&series.min),
+                VERMILION.stroke_width(1),
+            ))?
+            .label("min")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], VERMILION));
+        chart
+            .draw_series(LineSeries::new(line(&series.free), BLUE.stroke_width(2)))?
+            .label("free")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], BLUE.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 11).into_font().color(&ink.fg))
+            .border_style(ink.grid)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawResult {
+    let ink = ink(theme);
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
+    let root = backend.into_drawing_area();
+    root.fill(&TRANSPARENT)?;
+    let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
+    // Reclaim: pages scanned and reclaimed per step.
+    let ymax = data
+        .scanned
+        .iter()
+        .chain(&data.reclaimed)
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.1;
+    let mut chart = ChartBuilder::on(&left)
+        .margin(4)
+        .x_label_area_size(16)
+        .y_label_area_size(36)
+        .caption(
+            "reclaim: pages scanned / reclaimed",
+            ("sans-serif", 13).into_font().color(&ink.fg),
+        )
+        .build_cartesian_2d(x_range(data), 0f64..ymax)?;
+    chart
+        .configure_mesh()
+        .light_line_style(ink.grid)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.fg)
+        .label_style(("sans-serif", 11).into_font().color(&ink.fg))
+        .x_labels(4)
+        .y_labels(4)
+        .draw()?;
+    let pts = |v: &Vec<u64>| -> Vec<(u64, f64)> {
+        data.steps
+            .iter()
+            .copied()
+            .zip(v.iter().map(|&x| x as f64))
+            .collect()
+    };
+    chart
+        .draw_series(LineSeries::new(pts(&data.scanned), SKY.stroke_width(2)))?
+        .label("scanned")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], SKY));
+    chart
+        .draw_series(LineSeries::new(pts(&data.reclaimed), GREEN.stroke_width(2)))?
+        .label("reclaimed")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], GREEN));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 11).into_font().color(&ink.fg))
+        .border_style(ink.grid)
+        .draw()?;
+    // Allocation latency: one point per allocation.
+    let lmax = data.latency.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 * 1.2;
+    let mut chart = ChartBuilder::on(&right)
+        .margin(4)
+        .x_label_area_size(16)
+        .y_label_area_size(36)
+        .caption(
+            "allocation latency (steps)",
+            ("sans-serif", 13).into_font().color(&ink.fg),
+        )
+        .build_cartesian_2d(x_range(data), 0f64..lmax)?;
+    chart
+        .configure_mesh()
+        .light_line_style(ink.grid)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.fg)
+        .label_style(("sans-serif", 11).into_font().color(&ink.fg))
+        .x_labels(4)
+        .y_labels(4)
+        .draw()?;
+    chart.draw_series(
+        data.latency
+            .iter()
+            .map(|&(s, l)| Circle::new((s, l as f64), 3, PURPLE.filled())),
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+/// Sizes a canvas's backing store to its CSS box (times the device pixel ratio would
+/// blur plotters' text metrics, so it stays 1:1).
+fn fit(canvas: &HtmlCanvasElement) {
+    let w = canvas.client_width().max(200) as u32;
+    let h = canvas.client_height().max(100) as u32;
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+}
+
+#[component]
+pub fn Plots(props: &PlotsProps) -> Html {
+    let free_ref = use_node_ref();
+    let act_ref = use_node_ref();
+    let names: Vec<String> = props.view.zones.iter().map(|z| z.name.clone()).collect();
+    {
+        let free_ref = free_ref.clone();
+        let act_ref = act_ref.clone();
+        use_effect_with(
+            (props.data.clone(), props.theme, names),
+            move |(data, theme, names)| {
+                if let Some(c) = free_ref.cast::<HtmlCanvasElement>() {
+                    fit(&c);
+                    if let Err(e) = draw_free(c, data, names, *theme) {
+                        gloo::console::warn!(format!("free-pages plot: {e}"));
+                    }
+                }
+                if let Some(c) = act_ref.cast::<HtmlCanvasElement>() {
+                    fit(&c);
+                    if let Err(e) = draw_activity(c, data, *theme) {
+                        gloo::console::warn!(format!("activity plot: {e}"));
+                    }
+                }
+            },
+        );
+    }
+    let zones = props.view.zones.len().max(1);
+    html! {
+        <div class="panel plots-panel">
+            <div class="panel-head"><h2>{ "Over time" }</h2>
+                <span class="where">{ "x axis: step" }</span></div>
+            if props.data.steps.len() < 2 {
+                <p class="empty-note">{ "Step or play the run: free pages, reclaim and latency are plotted as it advances." }</p>
+            }
+            <canvas ref={free_ref} class="plot plot-free" style={format!("height:{}px", 110 * zones)}
+                role="img" aria-label="Free pages per zone against the min, low and high watermarks" />
+            <canvas ref={act_ref} class="plot plot-activity" role="img"
+                aria-label="Reclaim activity and allocation latency" />
+        </div>
+    }
+}

@@ -1,0 +1,75 @@
+//! Small browser helpers: the panic banner, localStorage, the URL, the ready flag.
+
+use wasm_bindgen::JsValue;
+
+/// Installs a panic hook that logs to the console *and* puts a visible banner on the
+/// page, so that a bug never leaves a blank or silently frozen page.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_panic_banner(&info.to_string());
+    }));
+}
+
+fn show_panic_banner(message: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(body) = doc.body() else { return };
+    let Ok(banner) = doc.create_element("div") else {
+        return;
+    };
+    banner.set_class_name("error-banner panic-banner");
+    banner.set_attribute("role", "alert").ok();
+    banner.set_attribute("data-testid", "error-banner").ok();
+    banner.set_text_content(Some(&format!(
+        "gfpscope hit an internal error and stopped updating. Reload the page to continue \
+         (your edits are saved). Details: {message}"
+    )));
+    body.prepend_with_node_1(&banner).ok();
+}
+
+/// `window.location.search`, or "" outside a browser.
+pub fn query_string() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// Reads a localStorage value (None when storage is unavailable).
+pub fn load(key: &str) -> Option<String> {
+    storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+/// Writes a localStorage value; failures (quota, private mode) are ignored on purpose:
+/// persistence is a convenience, never a reason to interrupt the user.
+pub fn save(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        s.set_item(key, value).ok();
+    }
+}
+
+/// Removes a localStorage value.
+pub fn forget(key: &str) {
+    if let Some(s) = storage() {
+        s.remove_item(key).ok();
+    }
+}
+
+/// Sets `window.__gfpscope_ready = true` for the end-to-end tests.
+pub fn mark_ready() {
+    if let Some(w) = web_sys::window() {
+        js_sys::Reflect::set(&w, &JsValue::from_str("__gfpscope_ready"), &JsValue::TRUE).ok();
+    }
+}
+
+/// Whether the user's system prefers a dark colour scheme.
+pub fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}

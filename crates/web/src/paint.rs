@@ -1,0 +1,250 @@
+//! The memory-map painter: page-state bytes in, RGBA pixels out.
+//!
+//! One pixel per page frame. Zones are laid out one after another, each starting on a
+//! new row, with one empty row between zones. The canvas is scaled up by CSS
+//! (`image-rendering: pixelated`), so a 64 MiB machine (16,384 pages) and a 1 GiB
+//! machine (262,144 pages) both fill the panel. Painting is a single pass over the
+//! page-code slice; the canvas is then updated with one `putImageData`.
+
+use gfpscope_engine::view::page_code;
+
+/// Where one zone's pages sit on the map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Band {
+    /// Index into `StepView::zones`.
+    pub zone: usize,
+    /// First pixel row of this zone.
+    pub first_row: u32,
+    /// Number of pixel rows this zone takes.
+    pub rows: u32,
+    pub start_pfn: u64,
+    pub pages: u64,
+}
+
+/// Pixel geometry of the whole map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapLayout {
+    /// Pages per row (pixel width).
+    pub width: u32,
+    /// Pixel rows in total, including the gap rows between zones.
+    pub height: u32,
+    pub bands: Vec<Band>,
+}
+
+/// Rows of background left between two zones.
+const GAP_ROWS: u32 = 1;
+
+impl MapLayout {
+    /// Lays out zones given as `(start_pfn, spanned_pages)`, in the order given.
+    ///
+    /// The width is a power of two near the square root of the page count, between 64
+    /// and 1024 pixels, so the map is roughly square whatever the machine size.
+    pub fn new(zones: &[(u64, u64)]) -> MapLayout {
+        let total: u64 = zones.iter().map(|&(_, n)| n).sum();
+        let side = (total as f64).sqrt().ceil() as u64;
+        let width = side.clamp(64, 1024).next_power_of_two().min(1024) as u32;
+        let mut bands = Vec::with_capacity(zones.len());
+        let mut row = 0u32;
+        for (zone, &(start_pfn, pages)) in zones.iter().enumerate() {
+            let rows = pages.div_ceil(u64::from(width)) as u32;
+            bands.push(Band {
+                zone,
+                first_row: row,
+                rows,
+                start_pfn,
+                pages,
+            });
+            row += rows + GAP_ROWS;
+        }
+        let height = row.saturating_sub(GAP_ROWS).max(1);
+        MapLayout {
+            width,
+            height,
+            bands,
+        }
+    }
+
+    /// The page frame under pixel `(x, y)`, if any (for hover read-outs).
+    pub fn pfn_at(&self, x: u32, y: u32) -> Option<(usize, u64)> {
+        if x >= self.width {
+            return None;
+        }
+        let band = self
+            .bands
+            .iter()
+            .find(|b| y >= b.first_row && y < b.first_row + b.rows)?;
+        let offset = u64::from(y - band.first_row) * u64::from(self.width) + u64::from(x);
+        (offset < band.pages).then_some((band.zone, band.start_pfn + offset))
+    }
+
+    /// Bytes of RGBA needed for this layout.
+    pub fn rgba_len(&self) -> usize {
+        self.width as usize * self.height as usize * 4
+    }
+}
+
+/// Colours for each `page_code`, as `[r, g, b, a]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Palette {
+    pub codes: [[u8; 4]; 13],
+    /// Unknown codes and pixels outside any zone.
+    pub background: [u8; 4],
+}
+
+/// Okabe–Ito based colours: distinguishable with the common colour-vision deficiencies.
+/// Free pages are pale tints of their migratetype's hue so that used memory stands out.
+pub const LIGHT: Palette = Palette {
+    codes: [
+        [0xf6, 0xd3, 0xc2, 0xff], // FREE_UNMOVABLE: pale vermilion
+        [0xcc, 0xeb, 0xe0, 0xff], // FREE_MOVABLE: pale bluish green
+        [0xd2, 0xe9, 0xf7, 0xff], // FREE_RECLAIMABLE: pale sky blue
+        [0xf0, 0xd8, 0xe6, 0xff], // FREE_HIGHATOMIC: pale reddish purple
+        [0x3a, 0x3a, 0x3a, 0xff], // KERNEL: near black
+        [0xe6, 0x9f, 0x00, 0xff], // SLAB: orange
+        [0x56, 0xb4, 0xe9, 0xff], // PAGECACHE_CLEAN: sky blue
+        [0x00, 0x72, 0xb2, 0xff], // PAGECACHE_DIRTY: blue
+        [0xcc, 0x79, 0xa7, 0xff], // WRITEBACK: reddish purple
+        [0x00, 0x9e, 0x73, 0xff], // ANON: bluish green
+        [0xf0, 0xe4, 0x42, 0xff], // ANON_SWAPCACHE: yellow
+        [0x99, 0x99, 0x99, 0xff], // RESERVED: grey
+        [0xff, 0xff, 0xff, 0x00], // HOLE: transparent
+    ],
+    background: [0, 0, 0, 0],
+};
+
+/// The same hues on a dark page: free tints are dark, used colours stay bright.
+pub const DARK: Palette = Palette {
+    codes: [
+        [0x4a, 0x2c, 0x22, 0xff], // FREE_UNMOVABLE
+        [0x1d, 0x40, 0x36, 0xff], // FREE_MOVABLE
+        [0x1f, 0x39, 0x4a, 0xff], // FREE_RECLAIMABLE
+        [0x45, 0x2a, 0x3b, 0xff], // FREE_HIGHATOMIC
+        [0xd8, 0xd8, 0xd8, 0xff], // KERNEL: near white
+        [0xe6, 0x9f, 0x00, 0xff], // SLAB
+        [0x56, 0xb4, 0xe9, 0xff], // PAGECACHE_CLEAN
+        [0x3a, 0x8f, 0xd8, 0xff], // PAGECACHE_DIRTY (lifted for contrast)
+        [0xcc, 0x79, 0xa7, 0xff], // WRITEBACK
+        [0x00, 0x9e, 0x73, 0xff], // ANON
+        [0xf0, 0xe4, 0x42, 0xff], // ANON_SWAPCACHE
+        [0x77, 0x77, 0x77, 0xff], // RESERVED
+        [0x00, 0x00, 0x00, 0x00], // HOLE
+    ],
+    background: [0, 0, 0, 0],
+};
+
+/// Human names of the page codes, in code order, for the legend.
+pub const CODE_NAMES: [(u8, &str); 13] = [
+    (page_code::FREE_UNMOVABLE, "free (Unmovable)"),
+    (page_code::FREE_MOVABLE, "free (Movable)"),
+    (page_code::FREE_RECLAIMABLE, "free (Reclaimable)"),
+    (page_code::FREE_HIGHATOMIC, "free (HighAtomic)"),
+    (page_code::KERNEL, "kernel"),
+    (page_code::SLAB, "slab"),
+    (page_code::PAGECACHE_CLEAN, "page cache, clean"),
+    (page_code::PAGECACHE_DIRTY, "page cache, dirty"),
+    (page_code::WRITEBACK, "under writeback"),
+    (page_code::ANON, "anonymous"),
+    (page_code::ANON_SWAPCACHE, "anon in swap cache"),
+    (page_code::RESERVED, "reserved"),
+    (page_code::HOLE, "hole"),
+];
+
+impl Palette {
+    /// The colour of one page code.
+    pub fn color(&self, code: u8) -> [u8; 4] {
+        self.codes
+            .get(code as usize)
+            .copied()
+            .unwrap_or(self.background)
+    }
+
+    /// CSS `rgb(...)` for a page code (legend swatches).
+    pub fn css(&self, code: u8) -> String {
+        let [r, g, b, _] = self.color(code);
+        format!("rgb({r},{g},{b})")
+    }
+}
+
+/// Paints `codes` (indexed by pfn) into `out` (RGBA, `layout.rgba_len()` bytes; resized
+/// if needed). Pfns beyond the end of `codes` are painted as holes.
+pub fn paint(layout: &MapLayout, codes: &[u8], palette: &Palette, out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(layout.rgba_len(), 0);
+    let hole = palette.color(page_code::HOLE);
+    let width = layout.width as usize;
+    for band in &layout.bands {
+        let base = band.first_row as usize * width * 4;
+        let start = band.start_pfn as usize;
+        for i in 0..band.pages as usize {
+            let rgba = codes
+                .get(start + i)
+                .map_or(hole, |&code| palette.color(code));
+            let at = base + i * 4;
+            if let Some(px) = out.get_mut(at..at + 4) {
+                px.copy_from_slice(&rgba);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn small_machine_is_at_least_64_wide_and_zones_start_on_new_rows() {
+        // DMA 4096 pages from pfn 0, DMA32 12288 pages from pfn 4096: a 64 MiB machine.
+        let layout = MapLayout::new(&[(0, 4096), (4096, 12288)]);
+        assert_eq!(layout.width, 128);
+        assert_eq!(layout.bands[0].rows, 32);
+        assert_eq!(layout.bands[1].first_row, 33);
+        assert_eq!(layout.height, 33 + 96);
+    }
+
+    #[wasm_bindgen_test]
+    fn one_gib_machine_fits_in_512_columns() {
+        let layout = MapLayout::new(&[(0, 4096), (4096, 258048)]);
+        assert_eq!(layout.width, 512);
+        assert_eq!(layout.rgba_len(), 512 * layout.height as usize * 4);
+    }
+
+    #[wasm_bindgen_test]
+    fn pixels_follow_page_codes_and_missing_pages_are_holes() {
+        let layout = MapLayout::new(&[(0, 3), (3, 2)]);
+        let codes = [
+            page_code::ANON,
+            page_code::SLAB,
+            page_code::FREE_MOVABLE,
+            page_code::KERNEL,
+        ];
+        let mut out = Vec::new();
+        paint(&layout, &codes, &LIGHT, &mut out);
+        let px = |x: usize, y: usize| {
+            let at = (y * layout.width as usize + x) * 4;
+            [out[at], out[at + 1], out[at + 2], out[at + 3]]
+        };
+        assert_eq!(px(0, 0), LIGHT.color(page_code::ANON));
+        assert_eq!(px(2, 0), LIGHT.color(page_code::FREE_MOVABLE));
+        // Second zone starts after one gap row, at pfn 3.
+        assert_eq!(px(0, 2), LIGHT.color(page_code::KERNEL));
+        // pfn 4 has no code: hole (transparent).
+        assert_eq!(px(1, 2), LIGHT.color(page_code::HOLE));
+        // Gap row stays transparent.
+        assert_eq!(px(0, 1), [0, 0, 0, 0]);
+    }
+
+    #[wasm_bindgen_test]
+    fn pfn_at_inverts_the_layout() {
+        let layout = MapLayout::new(&[(0, 100), (100, 200)]);
+        assert_eq!(layout.pfn_at(5, 0), Some((0, 5)));
+        assert_eq!(layout.pfn_at(36, 1), None, "past the end of zone 0");
+        assert_eq!(layout.pfn_at(0, 3), Some((1, 100)));
+        assert_eq!(layout.pfn_at(64, 0), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn unknown_codes_use_the_background() {
+        assert_eq!(LIGHT.color(200), LIGHT.background);
+    }
+}

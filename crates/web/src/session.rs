@@ -1,0 +1,317 @@
+//! The one owner of the engine run.
+//!
+//! [`Session`] holds the scenario [`Run`] and turns it into cheap, immutable
+//! [`Snapshot`]s for the components: `Rc`'d views that compare by pointer first, so a
+//! panel whose input did not change does not re-render. Nothing here interprets a
+//! kernel rule; it only moves the run and packages what the engine reports.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use gfpscope_engine::view::{AllocView, DecisionView, LogEntry, StepView};
+
+use crate::devrun as engine;
+pub use crate::devrun::{Diagnostic, HistoryPoint, Run};
+
+/// Log kinds that get a marker on the timeline and can be used as breakpoints.
+pub const MARKER_KINDS: &[(&str, &str)] = &[
+    ("kswapd_wake", "kswapd wake"),
+    ("direct_reclaim", "direct reclaim"),
+    ("reclaim_skip", "reclaim skipped"),
+    ("compaction", "compaction"),
+    ("oom_kill", "OOM kill"),
+    ("alloc_fail", "allocation failure"),
+    ("bug", "BUG / warning"),
+];
+
+/// Extra breakpoint kinds that are too frequent for timeline markers.
+pub const BREAK_ONLY_KINDS: &[(&str, &str)] = &[
+    ("alloc", "any allocation"),
+    ("scope_save", "scope save"),
+    ("scope_restore", "scope restore"),
+];
+
+/// A user action that moves the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cmd {
+    Step,
+    StepOver,
+    StepOut,
+    StepBack,
+    RunToEnd,
+    Reset,
+    Seek(u64),
+    /// Run until the next log entry of this kind.
+    RunUntil(&'static str),
+}
+
+/// One timeline marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub step: u64,
+    /// Index into [`MARKER_KINDS`].
+    pub kind: usize,
+}
+
+/// The memory map's input: page codes, shared until they change.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct PageCodes(pub Vec<u8>);
+
+/// Downsampled series for the plots.
+#[derive(Debug, Default, PartialEq)]
+pub struct PlotData {
+    pub steps: Vec<u64>,
+    /// Per zone: (name, free, min, low, high) per sample.
+    pub zones: Vec<ZoneSeries>,
+    pub scanned: Vec<u64>,
+    pub reclaimed: Vec<u64>,
+    /// (step, latency in simulated steps) of each allocation.
+    pub latency: Vec<(u64, u64)>,
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct ZoneSeries {
+    pub name: String,
+    pub free: Vec<u64>,
+    pub min: Vec<u64>,
+    pub low: Vec<u64>,
+    pub high: Vec<u64>,
+}
+
+/// Everything the components draw for one step.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub step: u64,
+    /// Steps computed so far (the run's end, once it has been reached).
+    pub known: u64,
+    pub finished: bool,
+    pub view: Rc<StepView>,
+    pub pages: Rc<PageCodes>,
+    pub markers: Rc<[Marker]>,
+    /// Log entries up to the current step, newest last, at most [`LOG_WINDOW`].
+    pub log: Rc<[LogEntry]>,
+    /// Total number of log entries up to the current step.
+    pub log_total: usize,
+    pub plots: Rc<PlotData>,
+    /// Result of the last `RunUntil`: false when the run ended without a hit.
+    pub last_break_hit: Option<bool>,
+    /// When this step made no allocation: the latest earlier one seen in this session.
+    pub previous_alloc: Option<(u64, Rc<AllocView>)>,
+    /// When this step took no allocator decision: the latest earlier ones seen.
+    pub previous_decisions: Option<(u64, Rc<[DecisionView]>)>,
+}
+
+/// How many log entries the event log shows (the newest ones).
+pub const LOG_WINDOW: usize = 300;
+/// Plot samples at most.
+const PLOT_POINTS: usize = 600;
+
+/// Owner of the run.
+pub struct Session {
+    run: Run,
+    pages: Rc<PageCodes>,
+    markers: Rc<[Marker]>,
+    markers_scanned: usize,
+    plots: Rc<PlotData>,
+    plots_len: usize,
+    /// Allocations and decisions per step, as seen so far (for the "from step N" views).
+    allocs: BTreeMap<u64, Rc<AllocView>>,
+    decisions: BTreeMap<u64, Rc<[DecisionView]>>,
+}
+
+/// A built-in scenario as the picker shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioItem {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub teaches: &'static str,
+    pub source: &'static str,
+}
+
+/// The built-in library.
+pub fn library() -> Vec<ScenarioItem> {
+    engine::library()
+        .iter()
+        .map(|e| ScenarioItem {
+            name: e.name,
+            title: e.title,
+            teaches: e.teaches,
+            source: e.source,
+        })
+        .collect()
+}
+
+/// Name of the scenario the page opens on.
+pub fn default_scenario() -> &'static str {
+    engine::DEFAULT_SCENARIO
+}
+
+/// Syntax classes for the source view, straight from the engine's lexer.
+pub use crate::devrun::{TokenClass, highlight};
+
+impl Session {
+    /// Parses and starts `src`. Diagnostics come back unchanged on bad input.
+    pub fn load(file_name: &str, src: &str) -> Result<Session, Vec<Diagnostic>> {
+        let run = Run::new(file_name, src)?;
+        let mut s = Session {
+            run,
+            pages: Rc::new(PageCodes::default()),
+            markers: Rc::from(Vec::new()),
+            markers_scanned: 0,
+            plots: Rc::new(PlotData::default()),
+            plots_len: usize::MAX,
+            allocs: BTreeMap::new(),
+            decisions: BTreeMap::new(),
+        };
+        s.refresh_shared();
+        Ok(s)
+    }
+
+    pub fn source(&self) -> &str {
+        self.run.source()
+    }
+
+    /// Applies one command and returns the new snapshot.
+    pub fn apply(&mut self, cmd: &Cmd) -> Snapshot {
+        let mut hit = None;
+        match cmd {
+            Cmd::Step => {
+                self.run.step();
+            }
+            Cmd::StepOver => {
+                self.run.step_over();
+            }
+            Cmd::StepOut => {
+                self.run.step_out();
+            }
+            Cmd::StepBack => {
+                self.run.step_back();
+            }
+            Cmd::RunToEnd => self.run.run_to_end(),
+            Cmd::Reset => self.run.seek(0),
+            Cmd::Seek(n) => self.run.seek(*n),
+            Cmd::RunUntil(kind) => {
+                hit = Some(self.run.run_until(|e| e.kind == *kind));
+            }
+        }
+        self.refresh_shared();
+        let mut snap = self.snapshot();
+        snap.last_break_hit = hit;
+        snap
+    }
+
+    /// The snapshot of the current step.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let view = self.run.view();
+        let step = self.run.current_step();
+        if let Some(a) = &view.alloc {
+            self.allocs.insert(step, Rc::new(a.clone()));
+        }
+        if !view.decisions.is_empty() {
+            self.decisions
+                .insert(step, Rc::from(view.decisions.clone()));
+        }
+        let previous_alloc = view
+            .alloc
+            .is_none()
+            .then(|| self.allocs.range(..step).next_back())
+            .flatten()
+            .map(|(s, a)| (*s, Rc::clone(a)));
+        let previous_decisions = view
+            .decisions
+            .is_empty()
+            .then(|| self.decisions.range(..step).next_back())
+            .flatten()
+            .map(|(s, d)| (*s, Rc::clone(d)));
+        let log = self.run.log();
+        let upto = log.partition_point(|e| e.step <= step);
+        let from = upto.saturating_sub(LOG_WINDOW);
+        Snapshot {
+            step,
+            known: self.run.known_steps().max(step),
+            finished: view.finished,
+            view: Rc::new(view),
+            pages: Rc::clone(&self.pages),
+            markers: Rc::clone(&self.markers),
+            log: log
+                .get(from..upto)
+                .map(Rc::from)
+                .unwrap_or_else(|| Rc::from(Vec::new())),
+            log_total: upto,
+            plots: Rc::clone(&self.plots),
+            last_break_hit: None,
+            previous_alloc,
+            previous_decisions,
+        }
+    }
+
+    /// Re-shares the large inputs only when they changed, so that their `Rc`s stay
+    /// pointer-equal and the memory map and plots skip redrawing.
+    fn refresh_shared(&mut self) {
+        let codes = self.run.page_codes();
+        if self.pages.0.as_slice() != codes {
+            self.pages = Rc::new(PageCodes(codes.to_vec()));
+        }
+        let log = self.run.log();
+        if log.len() < self.markers_scanned {
+            self.markers = Rc::from(Vec::new());
+            self.markers_scanned = 0;
+        }
+        if log.len() > self.markers_scanned {
+            let mut markers: Vec<Marker> = self.markers.to_vec();
+            let new = log.get(self.markers_scanned..).unwrap_or(&[]);
+            markers.extend(new.iter().filter_map(|e| {
+                MARKER_KINDS
+                    .iter()
+                    .position(|(k, _)| *k == e.kind)
+                    .map(|kind| Marker { step: e.step, kind })
+            }));
+            if markers.len() != self.markers.len() {
+                self.markers = Rc::from(markers);
+            }
+            self.markers_scanned = log.len();
+        }
+        let history = self.run.history();
+        let upto = history.partition_point(|h| h.step <= self.run.current_step());
+        if upto != self.plots_len {
+            self.plots = Rc::new(plot_data(history.get(..upto).unwrap_or(&[])));
+            self.plots_len = upto;
+        }
+    }
+}
+
+/// Downsamples the run's history to at most [`PLOT_POINTS`] samples (keeping the
+/// maximum of reclaim activity inside each bucket so that bursts stay visible).
+pub fn plot_data(history: &[HistoryPoint]) -> PlotData {
+    let mut data = PlotData::default();
+    let stride = history.len().div_ceil(PLOT_POINTS).max(1);
+    let n_zones = history.last().map_or(0, |h| h.zones.len());
+    data.zones = (0..n_zones).map(|_| ZoneSeries::default()).collect();
+    for bucket in history.chunks(stride) {
+        let Some(last) = bucket.last() else { continue };
+        data.steps.push(last.step);
+        data.scanned
+            .push(bucket.iter().map(|h| h.scanned).max().unwrap_or(0));
+        data.reclaimed
+            .push(bucket.iter().map(|h| h.reclaimed).max().unwrap_or(0));
+        for (series, z) in data.zones.iter_mut().zip(last.zones.iter()) {
+            series.free.push(z.free);
+            series.min.push(z.min);
+            series.low.push(z.low);
+            series.high.push(z.high);
+        }
+    }
+    data.latency = history
+        .iter()
+        .filter_map(|h| h.alloc_latency.map(|l| (h.step, l)))
+        .collect();
+    if data.latency.len() > PLOT_POINTS {
+        let stride = data.latency.len().div_ceil(PLOT_POINTS);
+        data.latency = data
+            .latency
+            .chunks(stride)
+            .filter_map(|c| c.iter().max_by_key(|p| p.1).copied())
+            .collect();
+    }
+    data
+}
