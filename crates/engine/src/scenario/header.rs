@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::ast::Span;
 use crate::scenario::diag::{Diagnostic, LineIndex, did_you_mean};
+use crate::version::KernelVersion;
 
 /// Every header key, in documentation order.
 pub const KEYS: &[&str] = &[
@@ -52,8 +53,11 @@ pub struct Header {
     pub teaches: Option<String>,
     /// Where the scenario comes from (files, version, commit, thread).
     pub source: Option<String>,
-    /// Kernel version whose semantics apply (default 6.12).
-    pub kernel: KernelRelease,
+    /// Kernel version whose semantics apply (default 6.12), parsed by
+    /// [`KernelVersion::parse`] (so `6.1.192` and `5.15.0-91-generic` work).
+    pub kernel: KernelVersion,
+    /// The kernel version as written (default `6.12`).
+    pub kernel_text: String,
     /// Machine preset name (default `x86_64-64M`); `zones` overrides its zone sizes.
     pub machine: String,
     /// `zones: DMA 16M, DMA32 48M` (empty: the preset's layout).
@@ -80,12 +84,8 @@ impl Default for Header {
             description: None,
             teaches: None,
             source: None,
-            kernel: KernelRelease {
-                major: 6,
-                minor: 12,
-                patch: None,
-                text: DEFAULT_KERNEL.to_string(),
-            },
+            kernel: KernelVersion::V6_12,
+            kernel_text: DEFAULT_KERNEL.to_string(),
             machine: DEFAULT_MACHINE.to_string(),
             zones: Vec::new(),
             pressure: Pressure::default(),
@@ -106,59 +106,6 @@ pub struct HeaderEntry {
     pub value: String,
     pub key_span: Span,
     pub value_span: Span,
-}
-
-/// A kernel version as written (`6.12`, `6.1.192`, `5.15.0-91-generic`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KernelRelease {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: Option<u32>,
-    /// The text as written.
-    pub text: String,
-}
-
-impl KernelRelease {
-    /// Parses `MAJOR.MINOR[.PATCH][suffix]`.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<KernelRelease> {
-        let s = s.trim();
-        let mut parts = s.splitn(3, '.');
-        let major: u32 = parts.next()?.parse().ok()?;
-        let minor_part = parts.next()?;
-        let minor_digits: String = minor_part
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let minor: u32 = minor_digits.parse().ok()?;
-        let rest = &minor_part[minor_digits.len()..];
-        let patch = if rest.is_empty() {
-            parts.next().and_then(|p| {
-                let d: String = p.chars().take_while(char::is_ascii_digit).collect();
-                d.parse().ok()
-            })
-        } else {
-            if !(rest.starts_with('-') || rest.starts_with('+')) {
-                return None;
-            }
-            None
-        };
-        if !(2..=7).contains(&major) || minor > 99 {
-            return None;
-        }
-        Some(KernelRelease {
-            major,
-            minor,
-            patch,
-            text: s.to_string(),
-        })
-    }
-
-    /// True for versions at or after `major.minor`.
-    #[must_use]
-    pub fn at_least(&self, major: u32, minor: u32) -> bool {
-        (self.major, self.minor) >= (major, minor)
-    }
 }
 
 /// A zone size override.
@@ -379,10 +326,17 @@ pub fn parse_header(
             "description" => h.description = Some(v.to_string()),
             "teaches" => h.teaches = Some(v.to_string()),
             "source" => h.source = Some(v.to_string()),
-            "kernel" => match KernelRelease::parse(v) {
-                Some(k) => h.kernel = k,
-                None => diags.push(err(format!(
-                    "bad kernel version `{v}`: expected MAJOR.MINOR[.PATCH], e.g. `6.12` or `6.1.192`"
+            "kernel" => match KernelVersion::parse(v) {
+                Ok(k) if (2..=7).contains(&k.major) => {
+                    h.kernel = k;
+                    h.kernel_text = v.to_string();
+                }
+                Ok(_) => diags.push(err(format!(
+                    "kernel version `{v}` out of range: expected 2.x to 7.x, e.g. `6.12` or `6.1.192`"
+                ))),
+                Err(e) => diags.push(err(format!(
+                    "bad kernel version `{v}` ({}): expected MAJOR.MINOR[.PATCH], e.g. `6.12` or `6.1.192`",
+                    e.reason
                 ))),
             },
             "machine" => {
@@ -706,7 +660,7 @@ mod tests {
         assert_eq!(h.title.as_deref(), Some("XFS create with a scope"));
         assert_eq!(
             (h.kernel.major, h.kernel.minor, h.kernel.patch),
-            (6, 1, Some(192))
+            (6, 1, 192)
         );
         assert_eq!(h.machine, "x86_64-1G");
         assert_eq!(h.pressure.page_cache, Some(Amount::Percent(60)));
@@ -733,17 +687,14 @@ mod tests {
     }
 
     #[test]
-    fn kernel_versions_from_logs() {
-        for (s, mm) in [
-            ("5.15.0-91-generic", (5, 15)),
-            ("4.19.0-rc2+", (4, 19)),
-            ("6.12", (6, 12)),
-        ] {
-            let k = KernelRelease::parse(s).unwrap();
-            assert_eq!((k.major, k.minor), mm, "{s}");
+    fn kernel_version_uses_the_log_parser() {
+        let (h, d) = parse("\n * kernel: 5.15.0-91-generic\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!((h.kernel.major, h.kernel.minor), (5, 15));
+        assert_eq!(h.kernel_text, "5.15.0-91-generic");
+        for bad in ["6", "6.x", "60.1"] {
+            let (_, d) = parse(&format!("\n * kernel: {bad}\n"));
+            assert_eq!(d.len(), 1, "{bad}: {d:?}");
         }
-        assert!(KernelRelease::parse("6").is_none());
-        assert!(KernelRelease::parse("6.x").is_none());
-        assert!(KernelRelease::parse("60.1").is_none());
     }
 }

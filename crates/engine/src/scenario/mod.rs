@@ -6,9 +6,11 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod check;
 pub mod diag;
 pub mod header;
 pub mod lexer;
+pub mod names;
 pub mod parser;
 
 pub use ast::{Scenario, Span};
@@ -36,7 +38,8 @@ pub fn parse(file_name: &str, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
 /// Parses and checks, returning the (possibly partial) scenario and all diagnostics
 /// (errors and warnings) sorted by position.
 pub fn parse_with_warnings(file_name: &str, src: &str) -> (Scenario, Vec<Diagnostic>) {
-    let (scenario, mut diags) = parser::parse_file(file_name, src);
+    let (mut scenario, mut diags) = parser::parse_file(file_name, src);
+    check::check(&mut scenario, &mut diags);
     diags.sort_by_key(|d| (d.span.offset, d.severity));
     (scenario, diags)
 }
