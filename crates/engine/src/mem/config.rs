@@ -167,15 +167,16 @@ pub struct MachineConfig {
 pub const PRESETS: &[&str] = &["x86_64-64M", "x86_64-1G", "x86_64-4G", "i386-highmem"];
 
 /// pfn 0 is trimmed from RAM on x86 (`trim_bios_range`), and 0x9f..0x100 is the legacy
-/// VGA/BIOS hole: a DMA zone of spanned 4095, present 3998, as real x86 machines print.
+/// VGA/BIOS hole: a DMA zone of spanned 4095, present 3998, managed 3840.
 fn x86_dma_zone() -> ZoneConfig {
     ZoneConfig {
         zone: ZoneType::Dma,
         start_pfn: 1,
         spanned: 4095,
         holes: vec![PfnRange::new(0x9f, 0x100)],
-        // Firmware/trampoline pages: present 3998, managed 3976.
-        reserved: vec![PfnRange::new(0x1, 0x17)],
+        // Since 5.13 x86 reserves the whole first MiB (`x86_reserve_low`/"Always reserve
+        // the first 1M of RAM"): present 3998, managed 3840, as 6.x kernels print.
+        reserved: vec![PfnRange::new(0x1, 0x9f)],
     }
 }
 
