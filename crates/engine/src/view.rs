@@ -40,7 +40,7 @@ pub struct TaskView {
     pub context: String,
     /// Raw `task_struct->flags` bits relevant to allocation.
     pub flags: u32,
-    /// Names of set PF_* bits, e.g. ["PF_MEMALLOC_NOFS"].
+    /// Names of set PF_* bits, e.g. `["PF_MEMALLOC_NOFS"]`.
     pub flag_names: Vec<String>,
     /// Live scope cookies: variable holding it, the API that produced it, the bits it holds.
     pub cookies: Vec<CookieView>,

@@ -4,6 +4,21 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod expr;
+pub mod flags;
+pub mod format;
+pub mod layout;
+pub mod rules;
+pub mod view;
+
+pub use format::{format_pgg, show_gfp_flags};
+pub use layout::{Era, Layout};
+pub use rules::{
+    gfp_compaction_allowed, gfp_migratetype, gfp_pfmemalloc_flags, gfp_to_alloc_flags, gfp_zone,
+    gfpflags_allow_blocking, zonelist_order,
+};
+pub use view::gfp_view;
+
 /// A gfp mask in the Linux 6.12 layout.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Gfp(pub u32);
@@ -34,6 +49,15 @@ impl Gfp {
     pub const ZEROTAGS: Gfp = Gfp(0x800000);
     /// `__GFP_NOLOCKDEP`: bit 24 on a CONFIG_LOCKDEP build without KASAN_HW_TAGS.
     pub const NOLOCKDEP: Gfp = Gfp(0x1000000);
+    /// `__GFP_NO_OBJ_EXT`: the next enum bit (25) on a CONFIG_LOCKDEP +
+    /// CONFIG_SLAB_OBJ_EXT build (§1.1).
+    pub const NO_OBJ_EXT: Gfp = Gfp(0x2000000);
+    /// `GFP_ZONEMASK` (gfp_types.h): the bits `gfp_zone()` looks at.
+    pub const ZONEMASK: Gfp = Gfp(Self::DMA.0 | Self::HIGHMEM.0 | Self::DMA32.0 | Self::MOVABLE.0);
+    /// `GFP_MOVABLE_MASK` (gfp.h): the bits `gfp_migratetype()` looks at.
+    pub const MOVABLE_MASK: Gfp = Gfp(Self::RECLAIMABLE.0 | Self::MOVABLE.0);
+    /// Every bit the 6.12 layout (this model's build) defines.
+    pub const ALL_DEFINED: Gfp = Gfp(0x3ff_fdff);
 
     pub const RECLAIM: Gfp = Gfp(Self::DIRECT_RECLAIM.0 | Self::KSWAPD_RECLAIM.0);
     pub const ATOMIC: Gfp = Gfp(Self::HIGH.0 | Self::KSWAPD_RECLAIM.0);
@@ -45,10 +69,11 @@ impl Gfp {
     pub const USER: Gfp = Gfp(Self::KERNEL.0 | Self::HARDWALL.0);
     pub const HIGHUSER: Gfp = Gfp(Self::USER.0 | Self::HIGHMEM.0);
     pub const HIGHUSER_MOVABLE: Gfp = Gfp(Self::HIGHUSER.0 | Self::MOVABLE.0);
-    pub const TRANSHUGE_LIGHT: Gfp = Gfp(
-        (Self::HIGHUSER_MOVABLE.0 | Self::COMP.0 | Self::NOMEMALLOC.0 | Self::NOWARN.0)
-            & !Self::RECLAIM.0,
-    );
+    pub const TRANSHUGE_LIGHT: Gfp = Gfp((Self::HIGHUSER_MOVABLE.0
+        | Self::COMP.0
+        | Self::NOMEMALLOC.0
+        | Self::NOWARN.0)
+        & !Self::RECLAIM.0);
     pub const TRANSHUGE: Gfp = Gfp(Self::TRANSHUGE_LIGHT.0 | Self::DIRECT_RECLAIM.0);
 
     #[must_use]
