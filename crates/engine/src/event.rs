@@ -15,6 +15,8 @@ pub enum Event {
     Note { text: String },
     /// Buddy allocator, pageblock, watermark-boost and slab events (`mem`, issue 4).
     Mem(crate::mem::MemEvent),
+    /// Allocation-path decisions: slow path, reclaim, compaction, OOM, hazards (`alloc`, issue 5).
+    Alloc(crate::alloc::AllocEvent),
 }
 
 /// Where events go. Implementations must be cheap when nobody listens.

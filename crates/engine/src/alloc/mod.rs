@@ -5,11 +5,26 @@
 //! See [`event::AllocEvent`] for what comes out, [`rules`] for the pure decision rules and
 //! [`report`] for the kernel-format printers.
 
+mod background;
+mod compact;
+mod entry;
 pub mod event;
+mod glue;
+mod kernel;
+mod kmalloc;
+mod oom;
+mod reclaim;
 pub mod report;
+mod rng;
 pub mod rules;
+mod slowpath;
 
+pub use background::{BackgroundKind, BackgroundSpec, PressureConfig};
+pub use entry::{AllocResult, Current};
 pub use event::AllocEvent;
+pub use kernel::{Device, Kernel, KernelConfig, Process, VmStat};
+pub use reclaim::KswapdStep;
+pub use rng::SplitMix64;
 
 use crate::gfp::{AllocFlags, Gfp};
 
