@@ -59,6 +59,8 @@ pub enum Ret {
     Addr,
     /// A scope cookie (`unsigned int`), to be passed to the matching restore.
     Cookie,
+    /// A `gfp_t` mask.
+    Gfp,
 }
 
 /// Family, for highlighting and documentation grouping.
@@ -372,6 +374,12 @@ builtins! {
     WarnOnOnce = "WARN_ON_ONCE", [&[Int]], Int, Misc,
         "WARN_ON_ONCE() include/asm-generic/bug.h",
         "WARN_ON() that fires only the first time.";
+    CurrentGfpContext = "current_gfp_context", [&[Gfp]], Gfp, Misc,
+        "current_gfp_context() include/linux/sched/mm.h",
+        "The mask with the running task's PF_MEMALLOC_NOIO/NOFS/PIN scope applied (what the allocator will use).";
+    CurrentFlags = "current->flags", [&[]], Int, Misc,
+        "current->flags (struct task_struct, include/linux/sched.h)",
+        "Reads the running task's PF_* flags (read-only in scenarios: change them with memalloc_flags_save()).";
 }
 
 impl Builtin {

@@ -597,10 +597,14 @@ impl Checker<'_> {
                         self.assign_compat(&d.ty, k, init.span);
                     }
                     d.slot = self.declare(&d.name, &d.ty, false, slots);
-                    if let Some(init) = &d.init
-                        && let Some(api) = save_call(init)
-                    {
-                        self.saves.push((Holder::Local(self.cur_fn, d.slot), api));
+                    let me = Holder::Local(self.cur_fn, d.slot);
+                    if let Some(init) = &d.init {
+                        if let Some(api) = save_call(init) {
+                            self.saves.push((me, api));
+                        } else if let Some(from) = self.holder_of(init) {
+                            // `unsigned int ntp_pflags = tp_pflags;`: the cookie moves.
+                            self.flows.push((from, me));
+                        }
                     }
                 }
             }
@@ -891,11 +895,16 @@ impl Checker<'_> {
                 if let Some(ty) = target_ty {
                     self.assign_compat(&ty, vk, value.span);
                 }
-                if let Some(api) = save_call(value) {
-                    match res {
-                        Res::Local(s) => self.saves.push((Holder::Local(self.cur_fn, s), api)),
-                        Res::Global(g) => self.saves.push((Holder::Global(g), api)),
-                        _ => {}
+                let me = match res {
+                    Res::Local(s) => Some(Holder::Local(self.cur_fn, s)),
+                    Res::Global(g) => Some(Holder::Global(g)),
+                    _ => None,
+                };
+                if let Some(me) = me {
+                    if let Some(api) = save_call(value) {
+                        self.saves.push((me, api));
+                    } else if let Some(from) = self.holder_of(value) {
+                        self.flows.push((from, me));
                     }
                 }
                 tk
@@ -1408,6 +1417,7 @@ fn plural(n: usize) -> &'static str {
 fn ret_kind(r: Ret) -> K {
     match r {
         Ret::Void => K::Void,
+        Ret::Gfp => K::Gfp,
         Ret::Int | Ret::Addr | Ret::Cookie => K::Int,
         Ret::Ptr | Ret::Page => K::Ptr,
         Ret::Cache => K::Cache,
@@ -1811,6 +1821,42 @@ struct xfs_inode *xfs_inode_alloc(gfp_t gfp)
         assert!(d.runtime_suspended && d.memalloc_noio && d.backing_store);
         assert_eq!(d.parent.as_ref().map(|p| p.1), Some(0));
         assert_eq!(d.resume.as_ref().map(|r| r.1), Some(0));
+    }
+
+    #[test]
+    fn cookie_moves_between_variables() {
+        // xfs_trans_switch_context(): the new transaction takes the old one's cookie.
+        let src = wrap(
+            "\tunsigned int tp_pflags = memalloc_nofs_save();\n\tunsigned int ntp_pflags = tp_pflags;\n\ttp_pflags = 0;\n\tmemalloc_nofs_restore(tp_pflags);\n\tmemalloc_nofs_restore(ntp_pflags);",
+        );
+        assert!(errors(&src).is_empty(), "{:#?}", errors(&src));
+    }
+
+    #[test]
+    fn current_flags_and_gfp_context() {
+        let s = parse(
+            "t.c",
+            "gfp_t nfs_io_gfp_mask(void)\n{\n\tgfp_t ret = current_gfp_context(GFP_KERNEL);\n\tif ((current->flags & PF_WQ_WORKER) && ret == GFP_KERNEL)\n\t\tret |= __GFP_NORETRY | __GFP_NOWARN;\n\treturn ret;\n}\nWORKQUEUE(w) { kmalloc(8, nfs_io_gfp_mask()); return 0; }\n",
+        )
+        .unwrap();
+        let StmtKind::If { cond, .. } = &s.functions[0].body.stmts[1].kind else {
+            panic!()
+        };
+        let ExprKind::Binary { lhs, .. } = &cond.kind else {
+            panic!()
+        };
+        let ExprKind::Binary { lhs: cur, .. } = &lhs.kind else {
+            panic!()
+        };
+        let ExprKind::Call(c) = &cur.kind else {
+            panic!()
+        };
+        assert_eq!(
+            c.callee,
+            Callee::Builtin(crate::scenario::builtins::Builtin::CurrentFlags)
+        );
+        let d = one_error(&wrap("\tcurrent->flags |= PF_MEMALLOC_NOIO;"));
+        assert!(d.message.contains("read-only"));
     }
 
     #[test]

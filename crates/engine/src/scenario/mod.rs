@@ -9,12 +9,14 @@ pub mod builtins;
 pub mod check;
 pub mod diag;
 pub mod header;
+pub mod highlight;
 pub mod lexer;
 pub mod names;
 pub mod parser;
 
 pub use ast::{Scenario, Span};
 pub use diag::{Diagnostic, Severity};
+pub use highlight::{TokenClass, highlight};
 
 /// Parses and checks a scenario file.
 ///
@@ -43,3 +45,6 @@ pub fn parse_with_warnings(file_name: &str, src: &str) -> (Scenario, Vec<Diagnos
     diags.sort_by_key(|d| (d.span.offset, d.severity));
     (scenario, diags)
 }
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -1354,6 +1354,9 @@ impl<'a> Parser<'a> {
                 if is_reserved(w) {
                     return Err(self.expected("an expression"));
                 }
+                if w == "current" && matches!(self.peek(1).tok, Tok::Punct("->")) {
+                    return self.current_member();
+                }
                 self.bump();
                 let ident = Ident {
                     name: w.clone(),
@@ -1390,6 +1393,47 @@ impl<'a> Parser<'a> {
             }
             _ => Err(self.expected("an expression")),
         }
+    }
+}
+
+impl Parser<'_> {
+    /// `current->flags`: read-only access to the running task's PF_* flags, represented
+    /// as a call to the `current->flags` builtin.
+    fn current_member(&mut self) -> PResult<Expr> {
+        let start = self.bump().span;
+        self.bump(); // `->`
+        if !self.is_word("flags") {
+            let s = self.tok().span;
+            self.error_help(
+                s,
+                "only `current->flags` is modelled",
+                "other task_struct fields are not part of the model",
+            );
+            return Err(Bail);
+        }
+        let end = self.bump().span;
+        let span = start.to(end);
+        if matches!(&self.tok().tok, Tok::Punct(p) if p.ends_with('=') && !matches!(*p, "==" | "<=" | ">=" | "!="))
+        {
+            let s = self.tok().span;
+            self.error_help(
+                s,
+                "`current->flags` is read-only in scenarios",
+                "set and clear PF_MEMALLOC* bits with memalloc_flags_save()/memalloc_flags_restore()",
+            );
+            return Err(Bail);
+        }
+        Ok(Expr {
+            kind: ExprKind::Call(Call {
+                name: Ident {
+                    name: "current->flags".to_string(),
+                    span,
+                },
+                args: Vec::new(),
+                callee: Callee::Unresolved,
+            }),
+            span,
+        })
     }
 }
 
