@@ -97,7 +97,12 @@ impl EventSink for Quiet<'_> {
 impl Kernel {
     /// Takes one order-0 page for setup without reclaim: from the highest eligible zone
     /// that stays above its high watermark.
-    fn setup_page(&mut self, state: PageState, mt: MigrateType, sink: &mut dyn EventSink) -> Option<u64> {
+    fn setup_page(
+        &mut self,
+        state: PageState,
+        mt: MigrateType,
+        sink: &mut dyn EventSink,
+    ) -> Option<u64> {
         let highest = glue::gfp_zone(Gfp::HIGHUSER_MOVABLE, &self.mem);
         for zid in glue::zonelist(&self.mem, 0, highest) {
             let Some(z) = self.mem.zone(zid) else {
@@ -136,7 +141,8 @@ impl Kernel {
                 let n = anon * share / 100;
                 let mut got = 0;
                 for _ in 0..n {
-                    let Some(pfn) = self.setup_page(PageState::Anon, MigrateType::Movable, sink) else {
+                    let Some(pfn) = self.setup_page(PageState::Anon, MigrateType::Movable, sink)
+                    else {
                         break;
                     };
                     let active = self.rng.below(4) == 0;
@@ -227,10 +233,18 @@ impl Kernel {
                 let Some(z) = self.mem.zone(zid) else {
                     continue;
                 };
-                if z.nr_free_pages() <= z.high_wmark_pages() + z.lowmem_reserve_for(highest) + (1 << order) {
+                if z.nr_free_pages()
+                    <= z.high_wmark_pages() + z.lowmem_reserve_for(highest) + (1 << order)
+                {
                     continue;
                 }
-                if let Some(pfn) = self.mem.rmqueue(zid, order, MigrateType::Reclaimable, AllocFlags::WMARK_LOW, sink) {
+                if let Some(pfn) = self.mem.rmqueue(
+                    zid,
+                    order,
+                    MigrateType::Reclaimable,
+                    AllocFlags::WMARK_LOW,
+                    sink,
+                ) {
                     got = Some(pfn);
                     break;
                 }
@@ -292,7 +306,9 @@ impl Kernel {
                     self.begin_call();
                     match self.alloc_pages_core(&mut cur, Gfp::HIGHUSER_MOVABLE, 0, sink) {
                         PageOutcome::Page(g) => {
-                            let _ = self.mem.set_block_state(Pfn(g.pfn), 0, PageState::PageCacheDirty);
+                            let _ =
+                                self.mem
+                                    .set_block_state(Pfn(g.pfn), 0, PageState::PageCacheDirty);
                             self.lru_add(g.pfn, LruList::InactiveFile);
                             n += 1;
                         }
@@ -344,7 +360,9 @@ impl Kernel {
                         n += 1;
                     }
                     if !self.shrinkers.iter().any(|s| s.superblock) {
-                        let inode = self.inode_cache.or_else(|| self.fs_cache("inode_cache", 608));
+                        let inode = self
+                            .inode_cache
+                            .or_else(|| self.fs_cache("inode_cache", 608));
                         let mut caches = vec![cache];
                         caches.extend(inode);
                         self.register_fs_shrinker("ext4", &caches);
@@ -384,7 +402,12 @@ impl Kernel {
 
     /// A `kmem_cache_alloc(cache, GFP_KERNEL)` for background tasks, without the
     /// per-object `alloc` events.
-    fn kmem_cache_alloc_quiet(&mut self, cur: &mut Current<'_>, cache: u32, sink: &mut dyn EventSink) -> Option<u64> {
+    fn kmem_cache_alloc_quiet(
+        &mut self,
+        cur: &mut Current<'_>,
+        cache: u32,
+        sink: &mut dyn EventSink,
+    ) -> Option<u64> {
         let mut filter = DropAllocOk { inner: sink };
         let r = self.kmem_cache_alloc(cur, cache, Gfp::KERNEL, &mut filter);
         r.addr

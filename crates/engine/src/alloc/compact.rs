@@ -18,7 +18,13 @@ const ALLOC_CMA: AllocFlags = AllocFlags(0x80);
 
 impl Kernel {
     /// `__compaction_suitable()` with `free` as the free-page count.
-    fn compaction_suitable_free(&self, zid: ZoneId, order: u32, highest: ZoneType, free: u64) -> bool {
+    fn compaction_suitable_free(
+        &self,
+        zid: ZoneId,
+        order: u32,
+        highest: ZoneType,
+        free: u64,
+    ) -> bool {
         let Some(z) = self.mem.zone(zid) else {
             return false;
         };
@@ -27,7 +33,8 @@ impl Kernel {
         } else {
             z.min_wmark_pages()
         } + rules::compact_gap(order);
-        z.watermark_check_with_free(0, mark, highest, ALLOC_CMA, free as i64).ok()
+        z.watermark_check_with_free(0, mark, highest, ALLOC_CMA, free as i64)
+            .ok()
     }
 
     /// `fragmentation_index(zone, order)` (mm/vmstat.c).
@@ -53,8 +60,16 @@ impl Kernel {
         self.compaction_suitable_why(zid, order, highest).0
     }
 
-    fn compaction_suitable_why(&self, zid: ZoneId, order: u32, highest: ZoneType) -> (bool, CompactResult, String) {
-        let free = self.mem.zone(zid).map_or(0, crate::mem::Zone::nr_free_pages);
+    fn compaction_suitable_why(
+        &self,
+        zid: ZoneId,
+        order: u32,
+        highest: ZoneType,
+    ) -> (bool, CompactResult, String) {
+        let free = self
+            .mem
+            .zone(zid)
+            .map_or(0, crate::mem::Zone::nr_free_pages);
         if !self.compaction_suitable_free(zid, order, highest, free) {
             return (
                 false,
@@ -84,7 +99,10 @@ impl Kernel {
     /// `compaction_zonelist_suitable()`: would reclaiming help compaction in some zone?
     pub(crate) fn compaction_zonelist_suitable(&self, ac: &Ac) -> bool {
         ac.zonelist.iter().any(|&zid| {
-            let free = self.mem.zone(zid).map_or(0, crate::mem::Zone::nr_free_pages);
+            let free = self
+                .mem
+                .zone(zid)
+                .map_or(0, crate::mem::Zone::nr_free_pages);
             let available = self.zone_reclaimable_pages(zid) / u64::from(ac.order.max(1)) + free;
             self.compaction_suitable_free(zid, ac.order, ac.highest, available)
         })
@@ -171,9 +189,13 @@ impl Kernel {
             return (None, rc);
         }
         self.stat.compactstall += 1;
-        let page = self.get_page_from_freelist(ac, ac.gfp, alloc_flags, Attempt::AfterCompaction, sink);
+        let page =
+            self.get_page_from_freelist(ac, ac.gfp, alloc_flags, Attempt::AfterCompaction, sink);
         if let Some(g) = page {
-            self.compact_defer.entry(g.zone).or_default().reset(ac.order, true);
+            self.compact_defer
+                .entry(g.zone)
+                .or_default()
+                .reset(ac.order, true);
             self.stat.compactsuccess += 1;
         } else {
             self.stat.compactfail += 1;
@@ -210,7 +232,10 @@ impl Kernel {
             Ok(migrated) => (
                 CompactResult::Success,
                 migrated,
-                format!("migrated {migrated} movable page(s) out of an aligned order-{} block", ac.order),
+                format!(
+                    "migrated {migrated} movable page(s) out of an aligned order-{} block",
+                    ac.order
+                ),
             ),
             Err(why) => (CompactResult::Complete, 0, why),
         }
@@ -304,12 +329,21 @@ impl Kernel {
         // isolate_freepages(): free pages outside the block become migration targets.
         let mut targets = Vec::new();
         let mut held = Vec::new();
-        let budget = self.mem.zone(zid).map_or(0, crate::mem::Zone::nr_free_pages);
+        let budget = self
+            .mem
+            .zone(zid)
+            .map_or(0, crate::mem::Zone::nr_free_pages);
         for _ in 0..budget {
             if targets.len() as u64 >= used {
                 break;
             }
-            let Some(t) = self.mem.rmqueue(zid, 0, MigrateType::Movable, AllocFlags::NO_WATERMARKS, sink) else {
+            let Some(t) = self.mem.rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                sink,
+            ) else {
                 break;
             };
             if (block..block + size).contains(&t.0) {
@@ -322,7 +356,9 @@ impl Kernel {
             for p in targets.into_iter().chain(held) {
                 let _ = self.mem.free_pages(Pfn(p), 0, sink);
             }
-            return Err(format!("not enough free migration targets outside the block ({used} needed)"));
+            return Err(format!(
+                "not enough free migration targets outside the block ({used} needed)"
+            ));
         }
         let mut migrated = 0u64;
         let mut ti = targets.into_iter();

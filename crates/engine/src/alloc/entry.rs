@@ -104,7 +104,13 @@ impl Kernel {
         self.killed_now.clear();
     }
 
-    pub(crate) fn finish(&mut self, cur: &mut Current<'_>, requested: Gfp, effective: Gfp, addr: Option<u64>) -> AllocResult {
+    pub(crate) fn finish(
+        &mut self,
+        cur: &mut Current<'_>,
+        requested: Gfp,
+        effective: Gfp,
+        addr: Option<u64>,
+    ) -> AllocResult {
         self.stop_flag = false;
         AllocResult {
             addr,
@@ -117,7 +123,12 @@ impl Kernel {
 
     /// `might_alloc(gfp)` = `fs_reclaim_acquire/release(gfp)` + `might_sleep_if(blocking)`
     /// (include/linux/sched/mm.h, 6.12) plus this model's runtime-PM hazard check.
-    pub(crate) fn might_alloc(&mut self, cur: &mut Current<'_>, gfp: Gfp, sink: &mut dyn EventSink) {
+    pub(crate) fn might_alloc(
+        &mut self,
+        cur: &mut Current<'_>,
+        gfp: Gfp,
+        sink: &mut dyn EventSink,
+    ) {
         // fs_reclaim_acquire(): __need_reclaim && (current_gfp_context(gfp) & __GFP_FS).
         let pf_memalloc = cur.task.flags.contains(TaskFlags::PF_MEMALLOC);
         if rules::need_reclaim(gfp, pf_memalloc) && gfp.contains(Gfp::FS) {
@@ -278,7 +289,8 @@ impl Kernel {
         }
         cur.kstack.push("__alloc_pages_noprof");
         let out = self.alloc_pages_core(cur, gfp, order, sink);
-        cur.kstack.retain(|f| *f != "__alloc_pages_noprof" && *f != "__alloc_pages_slowpath");
+        cur.kstack
+            .retain(|f| *f != "__alloc_pages_noprof" && *f != "__alloc_pages_slowpath");
         match out {
             PageOutcome::Page(g) => {
                 emit(
@@ -434,7 +446,9 @@ impl Kernel {
             AllocEvent::Warning {
                 function: api,
                 condition: "freeing an address that is not allocated",
-                text: format!("{api}({addr:#x}): not a live allocation (double free or bad pointer)"),
+                text: format!(
+                    "{api}({addr:#x}): not a live allocation (double free or bad pointer)"
+                ),
             },
         );
     }
@@ -562,7 +576,8 @@ impl Kernel {
                 function: "__pte_alloc_kernel",
                 from: pt_gfp,
                 to: pt_eff,
-                why: "page-table allocation: GFP_PGTABLE_KERNEL, narrowed by the task's scope".to_string(),
+                why: "page-table allocation: GFP_PGTABLE_KERNEL, narrowed by the task's scope"
+                    .to_string(),
             },
         );
         self.might_alloc(cur, pt_eff, sink);

@@ -18,6 +18,14 @@ use super::rules::CompactDefer;
 pub const PAGE_OFFSET: u64 = 0xffff_8880_0000_0000;
 /// `VMALLOC_START` on x86-64 (4-level paging, no KASLR).
 pub const VMALLOC_START: u64 = 0xffff_c900_0000_0000;
+/// `VMALLOC_END` on x86-64 (4-level paging).
+pub const VMALLOC_END: u64 = 0xffff_e8ff_ffff_ffff;
+
+/// `is_vmalloc_addr()`: whether an address came from vmalloc.
+#[must_use]
+pub const fn is_vmalloc_addr(addr: u64) -> bool {
+    addr >= VMALLOC_START && addr <= VMALLOC_END
+}
 /// `ZERO_SIZE_PTR`: what `kmalloc(0)` returns.
 pub const ZERO_SIZE_PTR: u64 = 16;
 
@@ -167,7 +175,11 @@ pub(crate) enum Allocation {
     /// Pages from the buddy allocator (`alloc_pages`, large kmalloc).
     Pages { pfn: u64, order: u32, kmalloc: bool },
     /// A slab object.
-    Object { cache: u32, slab_pfn: u64, index: u32 },
+    Object {
+        cache: u32,
+        slab_pfn: u64,
+        index: u32,
+    },
     /// A vmalloc area and its order-0 pages.
     Vmalloc { pages: Vec<u64> },
 }
@@ -548,7 +560,10 @@ impl Kernel {
             nr += c[LruList::InactiveAnon as usize] + c[LruList::ActiveAnon as usize];
         }
         if nr == 0 {
-            nr = self.mem.zone(zone).map_or(0, crate::mem::Zone::nr_free_pages);
+            nr = self
+                .mem
+                .zone(zone)
+                .map_or(0, crate::mem::Zone::nr_free_pages);
         }
         nr
     }
@@ -558,7 +573,13 @@ impl Kernel {
     }
 
     /// Adds a process that owns memory; returns its index.
-    pub fn add_process(&mut self, pid: u32, comm: &str, oom_score_adj: i32, unkillable: bool) -> usize {
+    pub fn add_process(
+        &mut self,
+        pid: u32,
+        comm: &str,
+        oom_score_adj: i32,
+        unkillable: bool,
+    ) -> usize {
         if let Some(i) = self.procs.iter().position(|p| p.pid == pid) {
             return i;
         }

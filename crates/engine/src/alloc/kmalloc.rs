@@ -94,7 +94,8 @@ impl Kernel {
                 },
             );
         }
-        cur.kstack.extend(["___slab_alloc", "new_slab", "allocate_slab"]);
+        cur.kstack
+            .extend(["___slab_alloc", "new_slab", "allocate_slab"]);
         let mut attempts = vec![(
             plan.first,
             if plan.first.gfp.contains(Gfp::DIRECT_RECLAIM) {
@@ -104,7 +105,10 @@ impl Kernel {
             },
         )];
         if plan.fallback.order != plan.first.order || plan.fallback.gfp != plan.first.gfp {
-            attempts.push((plan.fallback, "minimum order with the caller's flags (ORDER_FALLBACK)"));
+            attempts.push((
+                plan.fallback,
+                "minimum order with the caller's flags (ORDER_FALLBACK)",
+            ));
         }
         let mut got = None;
         for (att, why) in attempts {
@@ -126,11 +130,16 @@ impl Kernel {
                 break;
             }
         }
-        cur.kstack.retain(|f| !matches!(*f, "___slab_alloc" | "new_slab" | "allocate_slab"));
+        cur.kstack
+            .retain(|f| !matches!(*f, "___slab_alloc" | "new_slab" | "allocate_slab"));
         let Some((pfn, order)) = got else {
             if cur.stopped.is_none() && !gfp.contains(Gfp::NOWARN) {
                 let text = super::gfp_names(gfp);
-                if let Ok(report) = self.mem.slab.slab_out_of_memory_lines(cache, gfp, &text, 0, -1) {
+                if let Ok(report) = self
+                    .mem
+                    .slab
+                    .slab_out_of_memory_lines(cache, gfp, &text, 0, -1)
+                {
                     emit(sink, AllocEvent::SlubOom { report });
                 }
             }
@@ -175,7 +184,11 @@ impl Kernel {
         sink: &mut dyn EventSink,
     ) -> AllocResult {
         self.begin_call();
-        let size = self.mem.slab.cache(cache).map(|c| u64::from(c.object_size()));
+        let size = self
+            .mem
+            .slab
+            .cache(cache)
+            .map(|c| u64::from(c.object_size()));
         let eff = self.enter(cur, api, gfp, size, 0, self.cache_name(cache), sink);
         cur.kstack.clear();
         cur.kstack.push(match api {
@@ -246,7 +259,9 @@ impl Kernel {
                         api: "kcalloc",
                         order: 0,
                         gfp: eff,
-                        suppressed: Some("n * size overflows (check_mul_overflow): NULL without allocating"),
+                        suppressed: Some(
+                            "n * size overflows (check_mul_overflow): NULL without allocating",
+                        ),
                         report: Vec::new(),
                     },
                 );
@@ -298,7 +313,9 @@ impl Kernel {
                             api,
                             order: 0,
                             gfp: eff,
-                            suppressed: Some("slab allocation failed (reported by SLUB/warn_alloc above)"),
+                            suppressed: Some(
+                                "slab allocation failed (reported by SLUB/warn_alloc above)",
+                            ),
                             report: Vec::new(),
                         },
                     );
@@ -310,7 +327,8 @@ impl Kernel {
                 self.begin_call();
                 let eff = self.enter(cur, api, gfp, Some(size), order, None, sink);
                 cur.kstack.clear();
-                cur.kstack.extend(["__kmalloc_noprof", "__kmalloc_large_node_noprof"]);
+                cur.kstack
+                    .extend(["__kmalloc_noprof", "__kmalloc_large_node_noprof"]);
                 emit(
                     sink,
                     AllocEvent::GfpAdjust {
@@ -467,7 +485,10 @@ impl Kernel {
 
     /// `kvfree(addr)`: `vfree` for vmalloc addresses, else `kfree`.
     pub fn kvfree(&mut self, addr: u64, sink: &mut dyn EventSink) -> bool {
-        if matches!(self.allocations.get(&addr), Some(Allocation::Vmalloc { .. })) {
+        if matches!(
+            self.allocations.get(&addr),
+            Some(Allocation::Vmalloc { .. })
+        ) {
             self.vfree(addr, sink)
         } else {
             self.kfree(addr, sink)
@@ -478,7 +499,10 @@ impl Kernel {
     /// reclaimable caches `caches` (e.g. dentry, inode).
     pub fn register_fs_shrinker(&mut self, fs: &str, caches: &[u32]) {
         for &c in caches {
-            let _ = self.mem.slab.set_shrinker_owner(c, &format!("{fs} superblock"));
+            let _ = self
+                .mem
+                .slab
+                .set_shrinker_owner(c, &format!("{fs} superblock"));
         }
         self.shrinkers.push(Shrinker {
             name: format!("super_cache_scan ({fs})"),
@@ -492,7 +516,12 @@ impl Kernel {
     /// `scan_objects` of shrinker `i` for `nr` objects, split over its caches in
     /// proportion to their reclaimable objects (as `super_cache_scan` splits between the
     /// dentry and inode LRUs). Returns (objects, pages) freed.
-    pub(crate) fn shrinker_free(&mut self, i: usize, nr: u64, sink: &mut dyn EventSink) -> (u64, u64) {
+    pub(crate) fn shrinker_free(
+        &mut self,
+        i: usize,
+        nr: u64,
+        sink: &mut dyn EventSink,
+    ) -> (u64, u64) {
         let Some(sh) = self.shrinkers.get(i) else {
             return (0, 0);
         };

@@ -22,23 +22,30 @@ mod slowpath;
 pub use background::{BackgroundKind, BackgroundSpec, PressureConfig};
 pub use entry::{AllocResult, Current};
 pub use event::AllocEvent;
-pub use kernel::{Device, Kernel, KernelConfig, Process, VmStat};
+pub use kernel::{
+    Device, Kernel, KernelConfig, PAGE_OFFSET, Process, VMALLOC_END, VMALLOC_START, VmStat,
+    ZERO_SIZE_PTR, is_vmalloc_addr,
+};
 pub use reclaim::KswapdStep;
 pub use rng::SplitMix64;
 
 use crate::gfp::{AllocFlags, Gfp};
 
-/// `%#x(%pGg)` text of a mask for the 6.12 printer.
-#[must_use]
-pub fn gfp_text(g: Gfp) -> String {
-    format!("{:#x}({})", g.0, gfp_names(g))
+fn layout() -> &'static crate::gfp::Layout {
+    static LAYOUT: std::sync::OnceLock<crate::gfp::Layout> = std::sync::OnceLock::new();
+    LAYOUT.get_or_init(crate::gfp::Layout::v6_12)
 }
 
-/// The `%pGg` / `show_gfp_flags` names of a mask (inside the parentheses).
+/// `%#x(%pGg)` text of a mask for the 6.12 printer (`crate::gfp::format`).
+#[must_use]
+pub fn gfp_text(g: Gfp) -> String {
+    crate::gfp::format::format_pgg_raw(g.0, layout())
+}
+
+/// The `%pGg` names of a mask (inside the parentheses), as `show_gfp_flags` prints them.
 #[must_use]
 pub fn gfp_names(g: Gfp) -> String {
-    // TODO(slowpath): switch to the gfp module's printer once it lands.
-    format!("{:#x}", g.0)
+    crate::gfp::format::show_gfp_flags_raw(g.0, layout())
 }
 
 /// `ALLOC_*` names of a flags word, watermark first (`ALLOC_WMARK_MIN|ALLOC_CPUSET`).
@@ -72,3 +79,6 @@ pub fn alloc_flags_text(f: AllocFlags) -> String {
     }
     parts.join("|")
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,7 +39,9 @@ impl Kernel {
         // Last chance at the high watermark, to catch a parallel OOM kill.
         let last_gfp = (gfp | Gfp::HARDWALL).without(Gfp::DIRECT_RECLAIM);
         let last_flags = AllocFlags(AllocFlags::WMARK_HIGH.0 | AllocFlags::CPUSET.0);
-        if let Some(g) = self.get_page_from_freelist(ac, last_gfp, last_flags, Attempt::OomLastChance, sink) {
+        if let Some(g) =
+            self.get_page_from_freelist(ac, last_gfp, last_flags, Attempt::OomLastChance, sink)
+        {
             return (Some(g), false, false);
         }
         let dumpcore = cur.task.flags.contains(TaskFlags::PF_DUMPCORE);
@@ -100,7 +102,10 @@ impl Kernel {
                 AllocEvent::Warning {
                     function: "__alloc_pages_may_oom",
                     condition: "WARN_ON_ONCE_GFP(gfp_mask & __GFP_NOFAIL)",
-                    text: report::warn_on_once(cur.task.pid, "__GFP_NOFAIL and out_of_memory() failed"),
+                    text: report::warn_on_once(
+                        cur.task.pid,
+                        "__GFP_NOFAIL and out_of_memory() failed",
+                    ),
                 },
             );
         }
@@ -123,7 +128,12 @@ impl Kernel {
     }
 
     /// `select_bad_process()` + `oom_kill_process()`; true when a victim was killed.
-    fn out_of_memory_kill(&mut self, cur: &mut Current<'_>, ac: &Ac, sink: &mut dyn EventSink) -> bool {
+    fn out_of_memory_kill(
+        &mut self,
+        cur: &mut Current<'_>,
+        ac: &Ac,
+        sink: &mut dyn EventSink,
+    ) -> bool {
         let totalpages = self.mem.totalram_pages() + self.cfg.swap_pages;
         let mut chosen: Option<(usize, i64)> = None;
         for (i, p) in self.procs.iter().enumerate() {
@@ -179,7 +189,12 @@ impl Kernel {
             .kstack
             .iter()
             .rev()
-            .filter(|f| !matches!(**f, "__alloc_pages_may_oom" | "__alloc_pages_slowpath" | "__alloc_pages_noprof"))
+            .filter(|f| {
+                !matches!(
+                    **f,
+                    "__alloc_pages_may_oom" | "__alloc_pages_slowpath" | "__alloc_pages_noprof"
+                )
+            })
             .map(|s| (*s).to_string())
             .chain(cur.frames.iter().cloned())
             .collect();
@@ -345,7 +360,10 @@ impl Kernel {
         let live: Vec<_> = self.procs.iter().filter(|p| !p.killed).collect();
         snap.pagetables = live.iter().map(|p| p.pgtables_bytes() / 4096).sum();
         snap.kernel_stack_kb = 16 * (live.len() as u64 + 2);
-        snap.all_unreclaimable = self.kswapd.first().is_some_and(|k| k.failures >= rules::MAX_RECLAIM_RETRIES);
+        snap.all_unreclaimable = self
+            .kswapd
+            .first()
+            .is_some_and(|k| k.failures >= rules::MAX_RECLAIM_RETRIES);
         snap.pagecache = dirty + writeback + clean;
         snap.swapcache = 0;
         snap.total_swap = self.cfg.swap_pages;

@@ -42,7 +42,14 @@ pub(crate) struct ScanControl {
 }
 
 impl ScanControl {
-    fn new(gfp: Gfp, order: u32, reclaim_idx: ZoneType, nr_to_reclaim: u64, kswapd: bool, laptop: bool) -> Self {
+    fn new(
+        gfp: Gfp,
+        order: u32,
+        reclaim_idx: ZoneType,
+        nr_to_reclaim: u64,
+        kswapd: bool,
+        laptop: bool,
+    ) -> Self {
         Self {
             gfp,
             order,
@@ -119,7 +126,9 @@ impl Kernel {
         if self.stopped() || progress == 0 {
             return (None, progress);
         }
-        if let Some(g) = self.get_page_from_freelist(ac, ac.gfp, alloc_flags, Attempt::AfterReclaim, sink) {
+        if let Some(g) =
+            self.get_page_from_freelist(ac, ac.gfp, alloc_flags, Attempt::AfterReclaim, sink)
+        {
             return (Some(g), progress);
         }
         self.unreserve_highatomic(ac, false, sink);
@@ -130,12 +139,24 @@ impl Kernel {
 
     /// `try_to_free_pages()`: throttle, then `do_try_to_free_pages()` at priorities
     /// 12 → 0 until SWAP_CLUSTER_MAX pages are reclaimed.
-    fn try_to_free_pages(&mut self, cur: &mut Current<'_>, ac: &Ac, sink: &mut dyn EventSink) -> u64 {
+    fn try_to_free_pages(
+        &mut self,
+        cur: &mut Current<'_>,
+        ac: &Ac,
+        sink: &mut dyn EventSink,
+    ) -> u64 {
         let gfp = cur.task.current_gfp_context(ac.gfp).effective;
         if self.throttle_direct_reclaim(cur, gfp, ac, sink) {
             return 1;
         }
-        let mut sc = ScanControl::new(gfp, ac.order, ac.highest, SWAP_CLUSTER_MAX, false, self.cfg.laptop_mode);
+        let mut sc = ScanControl::new(
+            gfp,
+            ac.order,
+            ac.highest,
+            SWAP_CLUSTER_MAX,
+            false,
+            self.cfg.laptop_mode,
+        );
         loop {
             self.shrink_zones(&mut sc, ac, Some(&mut *cur), sink);
             if self.stopped() {
@@ -196,7 +217,11 @@ impl Kernel {
             );
         }
         if sc.skip_noswap > 0 {
-            skip("swap out anon page (add_to_swap)", "swap is full", sc.skip_noswap);
+            skip(
+                "swap out anon page (add_to_swap)",
+                "swap is full",
+                sc.skip_noswap,
+            );
         }
         if sc.skip_dirty_direct > 0 {
             skip(
@@ -213,7 +238,11 @@ impl Kernel {
             );
         }
         if sc.skip_nowrite > 0 {
-            skip("writing a dirty page", "!sc->may_writepage (laptop_mode)", sc.skip_nowrite);
+            skip(
+                "writing a dirty page",
+                "!sc->may_writepage (laptop_mode)",
+                sc.skip_nowrite,
+            );
         }
         if sc.skip_fs_shrinker > 0 {
             emit(
@@ -260,7 +289,11 @@ impl Kernel {
                     free += z.nr_free_pages();
                 }
             }
-            (rules::allow_direct_reclaim(failures, free, reserve), free, reserve)
+            (
+                rules::allow_direct_reclaim(failures, free, reserve),
+                free,
+                reserve,
+            )
         };
         let (ok, free, reserve) = allowed(self);
         if ok {
@@ -280,7 +313,10 @@ impl Kernel {
         let (wait, max_rounds) = if gfp.contains(Gfp::FS) {
             ("killable, until kswapd restores the pfmemalloc reserve", 64)
         } else {
-            ("at most HZ, interruptible (!__GFP_FS: kswapd may need a lock this task holds)", 4)
+            (
+                "at most HZ, interruptible (!__GFP_FS: kswapd may need a lock this task holds)",
+                4,
+            )
         };
         let mut rounds = 0u32;
         while rounds < max_rounds && !allowed(self).0 && self.kswapd_pending(node) {
@@ -388,11 +424,19 @@ impl Kernel {
             n.zones()
                 .iter()
                 .filter(|z| z.zone_type() <= sc.reclaim_idx)
-                .fold((0, 0), |(f, h), z| (f + z.nr_free_pages(), h + z.high_wmark_pages()))
+                .fold((0, 0), |(f, h), z| {
+                    (f + z.nr_free_pages(), h + z.high_wmark_pages())
+                })
         });
         let file_is_tiny = file + free <= high && anon > 0;
         let swap_free = self.swap_free();
-        let balance = rules::scan_balance(sc.may_swap, swap_free, sc.priority, self.cfg.swappiness, file_is_tiny);
+        let balance = rules::scan_balance(
+            sc.may_swap,
+            swap_free,
+            sc.priority,
+            self.cfg.swappiness,
+            file_is_tiny,
+        );
         if balance == ScanBalance::File && anon > 0 {
             sc.skip_no_swap_space_lists = true;
         }
@@ -493,7 +537,10 @@ impl Kernel {
             let Some(pfn) = self.lru_pop_tail(node, list) else {
                 break;
             };
-            if self.zone_id_of(pfn).is_some_and(|z| z.zone > sc.reclaim_idx) {
+            if self
+                .zone_id_of(pfn)
+                .is_some_and(|z| z.zone > sc.reclaim_idx)
+            {
                 skipped.push(pfn);
                 continue;
             }
@@ -665,7 +712,9 @@ impl Kernel {
                 "{}/{pid}: reclaim in rpm_resume() of {dev} swaps out an anonymous page: swap_writepage() → submit_bio() to {dev}",
                 cur.task.comm
             ),
-            format!("blk_queue_enter() waits for {dev} to finish runtime resume (pm_request_resume)"),
+            format!(
+                "blk_queue_enter() waits for {dev} to finish runtime resume (pm_request_resume)"
+            ),
             format!("{dev}'s resume callback waits for this allocation: deadlock"),
         ];
         emit(
@@ -688,7 +737,12 @@ impl Kernel {
     }
 
     /// `shrink_slab()` → `do_shrink_slab()` for every registered shrinker.
-    fn shrink_slab(&mut self, sc: &mut ScanControl, mut cur: Option<&mut Current<'_>>, sink: &mut dyn EventSink) {
+    fn shrink_slab(
+        &mut self,
+        sc: &mut ScanControl,
+        mut cur: Option<&mut Current<'_>>,
+        sink: &mut dyn EventSink,
+    ) {
         for i in 0..self.shrinkers.len() {
             let Some(sh) = self.shrinkers.get(i) else {
                 continue;
@@ -786,7 +840,9 @@ impl Kernel {
         self.stop_task(
             cur,
             "deadlock",
-            format!("filesystem reclaim re-entered from an allocation made under {lock} needs {lock}"),
+            format!(
+                "filesystem reclaim re-entered from an allocation made under {lock} needs {lock}"
+            ),
             cycle,
             sink,
         );
@@ -815,7 +871,11 @@ impl Kernel {
         }
         let highest = k.highest.unwrap_or(ZoneType::Movable);
         let order = k.order;
-        let priority = if k.priority == 0 { DEF_PRIORITY } else { k.priority };
+        let priority = if k.priority == 0 {
+            DEF_PRIORITY
+        } else {
+            k.priority
+        };
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.woken = false;
             if k.priority == 0 {
@@ -833,7 +893,14 @@ impl Kernel {
                 .map(|z| z.high_wmark_pages().max(SWAP_CLUSTER_MAX))
                 .sum()
         });
-        let mut sc = ScanControl::new(Gfp::KERNEL, order, highest, nr_to_reclaim, true, self.cfg.laptop_mode);
+        let mut sc = ScanControl::new(
+            Gfp::KERNEL,
+            order,
+            highest,
+            nr_to_reclaim,
+            true,
+            self.cfg.laptop_mode,
+        );
         sc.priority = priority;
         if priority < DEF_PRIORITY - 2 {
             sc.may_writepage = true;
@@ -875,7 +942,13 @@ impl Kernel {
         }
     }
 
-    fn kswapd_finish(&mut self, node: u16, reclaimed: u64, balanced: bool, sink: &mut dyn EventSink) -> KswapdStep {
+    fn kswapd_finish(
+        &mut self,
+        node: u16,
+        reclaimed: u64,
+        balanced: bool,
+        sink: &mut dyn EventSink,
+    ) -> KswapdStep {
         let idx = usize::from(node);
         let Some(k) = self.kswapd.get_mut(idx) else {
             return KswapdStep {
@@ -973,7 +1046,10 @@ impl Kernel {
         let mut started = 0u64;
         for node in 0..self.lru.len() {
             for list in [LruList::InactiveFile, LruList::ActiveFile] {
-                let entries: Vec<(u32, u16)> = self.lru[node].lists[list as usize].iter().copied().collect();
+                let entries: Vec<(u32, u16)> = self.lru[node].lists[list as usize]
+                    .iter()
+                    .copied()
+                    .collect();
                 for (pfn, stamp) in entries {
                     if started >= n {
                         return started;
@@ -983,7 +1059,9 @@ impl Kernel {
                         continue;
                     }
                     if self.mem.page_state(Pfn(u64::from(pfn))) == PageState::PageCacheDirty {
-                        let _ = self.mem.set_state(Pfn(u64::from(pfn)), PageState::Writeback);
+                        let _ = self
+                            .mem
+                            .set_state(Pfn(u64::from(pfn)), PageState::Writeback);
                         self.writeback.push(pfn);
                         started += 1;
                     }

@@ -96,8 +96,7 @@ impl Kernel {
                 if !passes && !flags.contains(AllocFlags::NO_WATERMARKS) {
                     continue;
                 }
-                let Some(pfn) = self.mem.rmqueue(zid, ac.order, ac.migratetype, flags, sink)
-                else {
+                let Some(pfn) = self.mem.rmqueue(zid, ac.order, ac.migratetype, flags, sink) else {
                     if let Some(c) = checks.last_mut() {
                         c.ok = false;
                     }
@@ -110,7 +109,10 @@ impl Kernel {
                 }
                 // rmqueue(): ZONE_BOOSTED_WATERMARK → wakeup_kswapd(zone, 0, 0, zone_idx).
                 let boosted = flags.contains(AllocFlags::KSWAPD)
-                    && self.mem.zone_mut(zid).is_some_and(|z| z.test_and_clear_boosted());
+                    && self
+                        .mem
+                        .zone_mut(zid)
+                        .is_some_and(|z| z.test_and_clear_boosted());
                 if sink.enabled() {
                     emit(
                         sink,
@@ -210,7 +212,13 @@ impl Kernel {
         };
         if !k.sleeping {
             if report_quiet && sink.enabled() {
-                emit(sink, ev(false, "kswapd is already running (not on kswapd_wait)".into()));
+                emit(
+                    sink,
+                    ev(
+                        false,
+                        "kswapd is already running (not on kswapd_wait)".into(),
+                    ),
+                );
             }
             return;
         }
@@ -287,7 +295,12 @@ impl Kernel {
 
     /// `__alloc_pages_slowpath()` (mm/page_alloc.c, 6.12), step by step (§5.5).
     #[allow(clippy::too_many_lines)]
-    fn slowpath(&mut self, cur: &mut Current<'_>, ac: &Ac, sink: &mut dyn EventSink) -> PageOutcome {
+    fn slowpath(
+        &mut self,
+        cur: &mut Current<'_>,
+        ac: &Ac,
+        sink: &mut dyn EventSink,
+    ) -> PageOutcome {
         let gfp = ac.gfp;
         let order = ac.order;
         let can_direct_reclaim = gfp.contains(Gfp::DIRECT_RECLAIM);
@@ -337,12 +350,14 @@ impl Kernel {
                 },
             );
         }
-        if let Some(g) = self.get_page_from_freelist(ac, gfp, alloc_flags, Attempt::Slowpath, sink) {
+        if let Some(g) = self.get_page_from_freelist(ac, gfp, alloc_flags, Attempt::Slowpath, sink)
+        {
             return self.got(cur, g);
         }
 
         let (pfmem, _) = glue::gfp_pfmemalloc_flags(gfp, cur.task, cur.ctx);
-        let initial_compact_applies = costly || (order > 0 && ac.migratetype != MigrateType::Movable);
+        let initial_compact_applies =
+            costly || (order > 0 && ac.migratetype != MigrateType::Movable);
         let mut early: Option<Nopage> = None;
         if can_direct_reclaim && initial_compact_applies && pfmem.0 == 0 {
             if can_compact {
@@ -400,7 +415,8 @@ impl Kernel {
                         "the slow path kept retrying without ever succeeding or failing",
                         vec![
                             "retry: reclaim/compaction make no lasting progress".to_string(),
-                            "should_reclaim_retry()/the OOM step keep returning \"retry\"".to_string(),
+                            "should_reclaim_retry()/the OOM step keep returning \"retry\""
+                                .to_string(),
                             "goto retry".to_string(),
                         ],
                         sink,
@@ -438,7 +454,9 @@ impl Kernel {
                     );
                 }
                 first = false;
-                if let Some(g) = self.get_page_from_freelist(ac, gfp, alloc_flags, Attempt::Retry, sink) {
+                if let Some(g) =
+                    self.get_page_from_freelist(ac, gfp, alloc_flags, Attempt::Retry, sink)
+                {
                     return self.got(cur, g);
                 }
                 if !can_direct_reclaim {
@@ -452,7 +470,8 @@ impl Kernel {
                         },
                     );
                     break 'body Nopage {
-                        reason: "caller is not willing to reclaim (no __GFP_DIRECT_RECLAIM)".to_string(),
+                        reason: "caller is not willing to reclaim (no __GFP_DIRECT_RECLAIM)"
+                            .to_string(),
                         condition: "!can_direct_reclaim",
                     };
                 }
@@ -489,7 +508,8 @@ impl Kernel {
                         },
                     );
                 } else if order > 0 {
-                    let (page, res) = self.direct_compact(cur, ac, alloc_flags, compact_priority, sink);
+                    let (page, res) =
+                        self.direct_compact(cur, ac, alloc_flags, compact_priority, sink);
                     compact_result = res;
                     if let Some(g) = page {
                         return self.got(cur, g);
@@ -705,7 +725,12 @@ impl Kernel {
     }
 
     /// One zone after another: `unreserve_highatomic_pageblock(ac, force)`.
-    pub(crate) fn unreserve_highatomic(&mut self, ac: &Ac, force: bool, sink: &mut dyn EventSink) -> bool {
+    pub(crate) fn unreserve_highatomic(
+        &mut self,
+        ac: &Ac,
+        force: bool,
+        sink: &mut dyn EventSink,
+    ) -> bool {
         for &zid in &ac.zonelist {
             if let Some(z) = self.mem.zone_mut(zid)
                 && z.unreserve_highatomic_pageblock(force, ac.migratetype, sink)

@@ -1,0 +1,861 @@
+//! One named test per rule of the reference tables (§5.9, §6.2, scenarios primer), plus
+//! golden event traces of small deterministic runs.
+
+use crate::context::{ContextKind, ExecContext};
+use crate::event::{Event, NullSink};
+use crate::gfp::{AllocFlags, Gfp, MigrateType, ZoneType};
+use crate::mem::{Machine, PageState, Pfn, ZoneId};
+use crate::task::{CallSite, Task, TaskFlags};
+
+use super::event::{AllocEvent, BugKind, CompactResult};
+use super::*;
+
+// ---- harness -------------------------------------------------------------------------
+
+fn machine() -> Machine {
+    Machine::from_preset("x86_64-64M").expect("preset")
+}
+
+fn kernel(swap_pages: u64) -> Kernel {
+    Kernel::new(
+        machine(),
+        KernelConfig {
+            swap_pages,
+            ..KernelConfig::default()
+        },
+    )
+}
+
+/// Runs `f` as task `comm` (pid 100) in process context; returns its result and events.
+fn run(
+    k: &mut Kernel,
+    task: &mut Task,
+    ctx: &mut ExecContext,
+    f: impl FnOnce(&mut Kernel, &mut Current<'_>, &mut Vec<Event>) -> AllocResult,
+) -> (AllocResult, Vec<AllocEvent>) {
+    let mut sink: Vec<Event> = Vec::new();
+    let mut cur = Current::new(task, ctx, CallSite::new("test_fn", 7));
+    let r = f(k, &mut cur, &mut sink);
+    let evs = sink
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    (r, evs)
+}
+
+fn proc_ctx() -> ExecContext {
+    ExecContext::new(ContextKind::Process)
+}
+
+fn kinds(evs: &[AllocEvent]) -> Vec<&'static str> {
+    evs.iter().map(AllocEvent::kind).collect()
+}
+
+fn count(evs: &[AllocEvent], kind: &str) -> usize {
+    evs.iter().filter(|e| e.kind() == kind).count()
+}
+
+fn zones(k: &Kernel) -> Vec<ZoneId> {
+    k.machine().populated_zones().map(crate::mem::Zone::id).collect()
+}
+
+/// Takes free pages as unreclaimable kernel pages until each zone has `free(zone)` left.
+fn drain(k: &mut Kernel, free: impl Fn(&crate::mem::Zone) -> u64) {
+    for zid in zones(k) {
+        loop {
+            let z = k.machine().zone(zid).expect("zone");
+            let target = free(z);
+            let have = z.nr_free_pages();
+            if have <= target {
+                break;
+            }
+            // Largest block that does not overshoot.
+            let mut order = 10u32;
+            while order > 0 && (1u64 << order) > have - target {
+                order -= 1;
+            }
+            let mut got = None;
+            for o in (0..=order).rev() {
+                for mt in MigrateType::ALL {
+                    if let Some(p) = k.machine_mut().rmqueue(zid, o, mt, AllocFlags::NO_WATERMARKS, &mut NullSink) {
+                        got = Some(p);
+                        break;
+                    }
+                }
+                if got.is_some() {
+                    break;
+                }
+            }
+            if got.is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// A machine with no free memory above `min/2` and nothing reclaimable: only a big
+/// anonymous hog (no swap) the OOM killer can take.
+fn oom_ready(swap: u64) -> (Kernel, u32) {
+    let mut k = kernel(swap);
+    k.add_process(4242, "hog", 0, false);
+    let total = k.machine().totalram_pages();
+    k.give_anon_pages(4242, total, &mut NullSink);
+    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    (k, 4242)
+}
+
+fn nofs_task() -> Task {
+    Task::new(100, "worker")
+}
+
+// ---- the fast path ---------------------------------------------------------------------
+
+#[test]
+fn fast_path_gfp_kernel_succeeds_at_low_watermark_without_slow_path() {
+    let mut k = kernel(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.addr.is_some());
+    assert_eq!(kinds(&evs), ["alloc", "freelist", "alloc_ok"]);
+    let AllocEvent::Freelist { alloc_flags, .. } = &evs[1] else {
+        panic!()
+    };
+    assert_eq!(alloc_flags.wmark(), AllocFlags::WMARK_LOW.0);
+    assert!(!alloc_flags.intersects(AllocFlags::RESERVES), "no reserves in the fast path");
+}
+
+#[test]
+fn scope_nofs_turns_gfp_kernel_into_gfp_nofs() {
+    let mut k = kernel(0);
+    let mut t = Task::with_flags(100, "xfs", TaskFlags::PF_MEMALLOC_NOFS);
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert_eq!(r.effective_gfp, Gfp::NOFS);
+    let AllocEvent::Alloc { effective_gfp, .. } = &evs[0] else {
+        panic!()
+    };
+    assert_eq!(*effective_gfp, Gfp::NOFS);
+}
+
+// ---- §5.9 behaviour matrix ---------------------------------------------------------------
+
+#[test]
+fn gfp_nofs_under_pressure_never_invokes_oom_killer_and_keeps_retrying() {
+    let (mut k, hog) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOFS, 0, s));
+    assert_eq!(count(&evs, "oom_kill"), 0, "GFP_NOFS never kills");
+    assert!(!k.processes().iter().any(|p| p.pid == hog && p.killed));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::OomSkip { progress: true, reason, .. } if reason.contains("!__GFP_FS"))));
+    assert!(count(&evs, "reclaim_retry") > 16, "retries past MAX_RECLAIM_RETRIES");
+    assert_eq!(count(&evs, "alloc_fail"), 0, "it does not fail either");
+    assert!(r.addr.is_none());
+    assert!(r.stopped.as_deref().is_some_and(|v| v.starts_with("livelock")));
+}
+
+#[test]
+fn gfp_kernel_under_pressure_invokes_oom_killer_and_succeeds() {
+    let (mut k, hog) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.addr.is_some());
+    assert_eq!(r.killed, [hog]);
+    let kill = evs.iter().find(|e| e.kind() == "oom_kill").expect("oom_kill");
+    assert!(kill.text().starts_with("Out of memory: Killed process 4242 (hog)"));
+    assert_eq!(
+        kill.report()[0],
+        "worker invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0"
+    );
+    // 16 no-progress retries happen before the OOM step.
+    assert_eq!(count(&evs, "reclaim_retry"), 17);
+}
+
+#[test]
+fn gfp_noio_never_compacts_and_never_swaps() {
+    let mut k = kernel(8192);
+    k.add_process(4242, "hog", 0, false);
+    let total = k.machine().totalram_pages();
+    k.give_anon_pages(4242, total, &mut NullSink);
+    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    let mut t = Task::with_flags(100, "usb-storage", TaskFlags::PF_MEMALLOC_NOIO);
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 2, s));
+    assert_eq!(r.effective_gfp, Gfp::NOIO);
+    assert_eq!(k.vmstat().pswpout, 0, "no swap-out without __GFP_IO");
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ReclaimSkip { what, missing_flag: "__GFP_IO", .. } if what.starts_with("swap out anon"))));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ReclaimSkip { what, missing_flag, .. } if what.contains("compaction") && missing_flag.contains("__GFP_IO"))));
+    assert!(!evs.iter().any(|e| matches!(e, AllocEvent::Compaction { result, .. } if *result != CompactResult::Skipped)));
+    assert_eq!(count(&evs, "oom_kill"), 0);
+}
+
+#[test]
+fn gfp_kernel_swaps_anon_when_swap_exists() {
+    let mut k = kernel(8192);
+    k.add_process(4242, "hog", 0, false);
+    let total = k.machine().totalram_pages();
+    k.give_anon_pages(4242, total, &mut NullSink);
+    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.addr.is_some());
+    assert!(k.vmstat().pswpout > 0);
+    assert_eq!(count(&evs, "oom_kill"), 0, "swap made progress");
+    let hog = k.processes().iter().find(|p| p.pid == 4242).unwrap();
+    assert_eq!(hog.swapents, k.swap_usage().0);
+}
+
+/// §4.6: GFP_ATOMIC may go to (min − min/2) − ¼ of that, and no lower.
+#[test]
+fn gfp_atomic_goes_below_min_but_not_below_its_reserve_fraction() {
+    let mut k = kernel(0);
+    // Empty every zone but the highest, and leave that one between ⅜·min and min.
+    let top = *zones(&k).last().unwrap();
+    let min = k.machine().zone(top).unwrap().min_wmark_pages();
+    let reserve = min - min / 2;
+    let atomic_floor = reserve - reserve / 4;
+    drain(&mut k, |z| if z.id() == top { atomic_floor + 2 } else { 0 });
+    let mut t = Task::new(0, "swapper/0");
+    let mut c = ExecContext::new(ContextKind::Softirq);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::ATOMIC, 0, s));
+    assert!(r.addr.is_some(), "below min but above the atomic reserve: {:#?}", kinds(&evs));
+    assert!(k.machine().zone(top).unwrap().nr_free_pages() < min);
+    // Now at atomic_floor + 1 free: free - 0 <= floor → one more page still passes? The
+    // check is `free <= min` → fail, so at exactly floor + 1 the next allocation passes
+    // once more and then fails at floor.
+    let _ = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::ATOMIC, 0, s));
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::ATOMIC, 0, s));
+    assert!(r.addr.is_none(), "not below ⅜·min");
+    assert_eq!(k.machine().zone(top).unwrap().nr_free_pages(), atomic_floor);
+    assert_eq!(count(&evs, "direct_reclaim"), 0, "GFP_ATOMIC never reclaims");
+    assert!(count(&evs, "kswapd_wake") > 0);
+    let fail = evs.iter().find(|e| e.kind() == "alloc_fail").unwrap();
+    assert_eq!(
+        fail.text(),
+        "swapper/0: page allocation failure: order:0, mode:0x820(GFP_ATOMIC), nodemask=(null),cpuset=/,mems_allowed=0"
+    );
+}
+
+#[test]
+fn pf_memalloc_never_reenters_direct_reclaim() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 0);
+    let mut t = Task::with_flags(100, "kswapd0", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "direct_reclaim"), 0);
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Reserves { granted: true, .. })));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ReclaimSkip { missing_flag: "current->flags & PF_MEMALLOC", .. })));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Nopage { condition: "current->flags & PF_MEMALLOC", .. })));
+}
+
+#[test]
+fn pf_memalloc_uses_all_reserves() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 1);
+    let mut t = Task::with_flags(100, "kswapd0", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.addr.is_some());
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::AllocOk { pfmemalloc: true, .. })));
+}
+
+#[test]
+fn gfp_noretry_fails_after_one_pass() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 0, s));
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "direct_reclaim"), 1);
+    assert_eq!(count(&evs, "reclaim_retry"), 0);
+    assert_eq!(count(&evs, "oom_kill"), 0);
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Nopage { condition: "gfp & __GFP_NORETRY", .. })));
+}
+
+#[test]
+fn gfp_nofail_never_fails() {
+    // With an OOM victim available: the OOM killer makes room.
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL | Gfp::NOFAIL, 0, s));
+    assert!(r.addr.is_some());
+    assert_eq!(count(&evs, "alloc_fail"), 0);
+    // GFP_NOFS|__GFP_NOFAIL with nothing to reclaim: it stalls, it does not fail.
+    let (mut k, _) = oom_ready(0);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOFS | Gfp::NOFAIL, 0, s));
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "alloc_fail"), 0);
+    assert!(r.stopped.is_some());
+}
+
+#[test]
+fn gfp_nofail_warnings_follow_6_12() {
+    let mut k = kernel(0);
+    let mut t = Task::with_flags(100, "xfsaild", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    drain(&mut k, |z| z.low_wmark_pages());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL | Gfp::NOFAIL, 2, s));
+    let conds: Vec<&str> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::Warning { condition, .. } => Some(*condition),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(conds, ["order > 1", "current->flags & PF_MEMALLOC"]);
+}
+
+#[test]
+fn costly_order_gfp_kernel_does_not_oom() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 4, s));
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "oom_kill"), 0);
+    assert_eq!(count(&evs, "direct_reclaim"), 1, "one pass, no retries");
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Nopage { condition, .. } if condition.starts_with("costly_order"))));
+}
+
+#[test]
+fn gfp_dma_does_not_oom() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL | Gfp::DMA, 0, s));
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "oom_kill"), 0);
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::OomSkip { condition: "ac->highest_zoneidx < ZONE_NORMAL", .. })));
+}
+
+#[test]
+fn retry_mayfail_and_thisnode_do_not_oom() {
+    for extra in [Gfp::RETRY_MAYFAIL, Gfp::THISNODE] {
+        let (mut k, _) = oom_ready(0);
+        let mut t = nofs_task();
+        let mut c = proc_ctx();
+        let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL | extra, 0, s));
+        assert!(r.addr.is_none());
+        assert_eq!(count(&evs, "oom_kill"), 0);
+        assert_eq!(count(&evs, "oom_skip"), 1);
+    }
+}
+
+#[test]
+fn gfp_atomic_and_nowait_never_reclaim_and_wake_kswapd() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOWAIT, 0, s));
+    assert_eq!(count(&evs, "direct_reclaim"), 0);
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::KswapdWake { woken: true, .. })));
+    let fail = evs.iter().find(|e| e.kind() == "alloc_fail").unwrap();
+    assert!(fail.report().is_empty(), "GFP_NOWAIT has __GFP_NOWARN since 6.8");
+    assert!(k.kswapd_pending(0));
+}
+
+#[test]
+fn transhuge_light_does_not_wake_kswapd() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::TRANSHUGE_LIGHT, 9, s));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ReclaimSkip { missing_flag: "__GFP_KSWAPD_RECLAIM", .. })));
+    assert_eq!(count(&evs, "kswapd_wake"), 0);
+}
+
+// ---- §6.2 what reclaim may do -----------------------------------------------------------
+
+fn slab_pressure() -> Kernel {
+    let mut k = kernel(0);
+    k.apply_pressure(
+        &PressureConfig {
+            seed: 1,
+            slab_reclaimable_pct: 40,
+            ..PressureConfig::default()
+        },
+        &mut NullSink,
+    );
+    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    k
+}
+
+#[test]
+fn superblock_shrinker_runs_for_gfp_kernel() {
+    let mut k = slab_pressure();
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.addr.is_some());
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ShrinkSlab { stopped: None, freed, .. } if *freed > 0)));
+}
+
+#[test]
+fn superblock_shrinker_is_skipped_for_gfp_nofs() {
+    let mut k = slab_pressure();
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOFS, 0, s));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ShrinkSlab { stopped: Some(_), .. })));
+    assert!(evs.iter().any(|e| matches!(e,
+        AllocEvent::ReclaimSkip { what: "super_cache_scan (dentry/inode shrinker)", missing_flag: "__GFP_FS", .. })));
+    assert!(!evs.iter().any(|e| matches!(e, AllocEvent::ShrinkSlab { stopped: None, freed, .. } if *freed > 0)));
+}
+
+#[test]
+fn nofs_shrinker_work_is_deferred_to_later_callers() {
+    let mut k = slab_pressure();
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOFS, 0, s));
+    let deferred = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ShrinkSlab { deferred_after, .. } => Some(*deferred_after),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(deferred > 0, "nr_deferred grows while GFP_NOFS cannot scan");
+}
+
+#[test]
+fn direct_reclaim_never_writes_dirty_file_pages() {
+    let mut k = kernel(0);
+    k.apply_pressure(
+        &PressureConfig {
+            seed: 3,
+            page_cache_pct: 90,
+            dirty_pct: 100,
+            ..PressureConfig::default()
+        },
+        &mut NullSink,
+    );
+    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 0, s));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ReclaimSkip { missing_flag: "only kswapd writes file pages", .. })));
+    assert!(evs.iter().all(|e| !matches!(e, AllocEvent::ReclaimResult { stats, .. } if stats.file_written > 0)));
+}
+
+#[test]
+fn clean_page_cache_is_dropped_by_any_reclaimer() {
+    for gfp in [Gfp::KERNEL, Gfp::NOFS, Gfp::NOIO] {
+        let mut k = kernel(0);
+        k.apply_pressure(
+            &PressureConfig {
+                seed: 3,
+                page_cache_pct: 80,
+                ..PressureConfig::default()
+            },
+            &mut NullSink,
+        );
+        drain(&mut k, |z| z.min_wmark_pages() / 2);
+        let mut t = nofs_task();
+        let mut c = proc_ctx();
+        let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, gfp, 0, s));
+        assert!(r.addr.is_some(), "{gfp:?}");
+        assert!(evs.iter().any(|e| matches!(e, AllocEvent::ReclaimResult { stats, .. } if stats.file_clean > 0)));
+    }
+}
+
+#[test]
+fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
+    let mut k = kernel(0);
+    k.apply_pressure(
+        &PressureConfig {
+            seed: 9,
+            page_cache_pct: 90,
+            ..PressureConfig::default()
+        },
+        &mut NullSink,
+    );
+    drain(&mut k, |z| z.min_wmark_pages());
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let _ = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::ATOMIC, 0, s));
+    assert!(k.kswapd_pending(0));
+    let mut steps = 0;
+    let mut sink: Vec<Event> = Vec::new();
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    assert!(!k.kswapd_pending(0));
+    assert!(k.pgdat_balanced(0, 0, ZoneType::Movable), "a zone meets its high watermark");
+    assert!(sink.iter().any(|e| matches!(e, Event::Alloc(AllocEvent::Kswapd { sleeping: true, balanced: true, .. }))));
+}
+
+#[test]
+fn kswapd_writes_dirty_pages_once_the_node_is_flagged_dirty() {
+    let mut k = kernel(0);
+    k.apply_pressure(
+        &PressureConfig {
+            seed: 5,
+            page_cache_pct: 90,
+            dirty_pct: 100,
+            ..PressureConfig::default()
+        },
+        &mut NullSink,
+    );
+    drain(&mut k, |z| z.min_wmark_pages());
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let _ = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::ATOMIC, 0, s));
+    let mut sink: Vec<Event> = Vec::new();
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let written: u64 = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(AllocEvent::ReclaimSkip { missing_flag, count, .. }) if missing_flag.starts_with("page not yet") => Some(*count),
+            _ => None,
+        })
+        .sum();
+    assert!(written > 0, "first pass only tags PG_reclaim");
+    let wb = k
+        .machine()
+        .zones()
+        .map(|z| z.nr_pages_in_state(PageState::Writeback))
+        .sum::<u64>();
+    assert!(wb > 0, "kswapd's pageout() started writeback");
+}
+
+#[test]
+fn nofs_direct_reclaimer_is_throttled_for_at_most_hz() {
+    let (mut k, _) = oom_ready(0);
+    drain(&mut k, |_| 0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOFS | Gfp::NORETRY, 0, s));
+    let th = evs.iter().find(|e| e.kind() == "throttle").expect("throttle");
+    assert!(th.text().contains("at most HZ"));
+}
+
+// ---- compaction ------------------------------------------------------------------------
+
+#[test]
+fn compaction_migrates_movable_pages_to_build_a_block() {
+    let mut k = kernel(0);
+    k.add_process(4242, "hog", 0, false);
+    // Fill with anonymous pages, then free every other one: plenty free, nothing contiguous.
+    let total = k.machine().totalram_pages();
+    k.give_anon_pages(4242, total, &mut NullSink);
+    let pfns: Vec<u64> = (0..k.machine().max_pfn())
+        .filter(|&p| k.machine().page_state(Pfn(p)) == PageState::Anon)
+        .collect();
+    for (i, p) in pfns.iter().enumerate() {
+        if i % 2 == 0 {
+            k.release_page(*p, &mut NullSink);
+        }
+    }
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 3, s));
+    assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Compaction { result: CompactResult::Success, migrated, .. } if *migrated > 0)));
+    assert_eq!(count(&evs, "direct_reclaim"), 0, "unmovable order-3: compaction first");
+}
+
+// ---- OOM ---------------------------------------------------------------------------------
+
+#[test]
+fn oom_badness_picks_the_biggest_and_respects_oom_score_adj() {
+    let mut k = kernel(0);
+    k.add_process(10, "small", 0, false);
+    k.add_process(11, "big-but-protected", -1000, false);
+    k.add_process(12, "medium", 0, false);
+    let total = k.machine().totalram_pages();
+    k.give_anon_pages(11, total / 2, &mut NullSink);
+    k.give_anon_pages(12, total / 4, &mut NullSink);
+    k.give_anon_pages(10, total / 8, &mut NullSink);
+    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert_eq!(r.killed, [12]);
+    let kill = evs.iter().find(|e| e.kind() == "oom_kill").unwrap();
+    let rep = kill.report();
+    assert!(rep.iter().any(|l| l == "Tasks state (memory values in pages):"));
+    assert!(rep.iter().any(|l| l.ends_with(" big-but-protected")));
+    assert!(rep.iter().any(|l| l.starts_with("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=medium,pid=12,uid=0")));
+    assert!(rep.iter().any(|l| l.starts_with("Node 0 DMA32 free:")));
+    assert!(rep.iter().any(|l| l.starts_with("lowmem_reserve[]:")));
+}
+
+#[test]
+fn oom_with_nothing_killable_panics_and_stops() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.stopped.as_deref().is_some_and(|s| s.starts_with("panic")));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Bug { bug: BugKind::OomPanic, .. })));
+}
+
+// ---- hazards -----------------------------------------------------------------------------
+
+#[test]
+fn sleeping_allocation_in_atomic_context_reports_bug_and_continues() {
+    let mut k = kernel(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let _ = c.spin_lock("&dev->lock", CallSite::new("rx", 3));
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 64, Gfp::KERNEL, s));
+    assert!(r.addr.is_some(), "the run continues");
+    let bug = evs.iter().find(|e| e.kind() == "bug").unwrap();
+    assert!(bug.text().starts_with("BUG: sleeping function called from invalid context at"));
+    // GFP_ATOMIC under the same lock is fine.
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 64, Gfp::ATOMIC, s));
+    assert_eq!(count(&evs, "bug"), 0);
+}
+
+#[test]
+fn fs_reclaim_recursion_is_reported_by_lockdep_and_avoided_by_a_nofs_scope() {
+    let mut k = kernel(0);
+    k.declare_fs_reclaim_lock("xfs_ilock");
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let _ = c.mutex_lock("&xfs_ilock", CallSite::new("xfs_create", 12), &t);
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 512, Gfp::KERNEL, s));
+    let bug = evs.iter().find(|e| matches!(e, AllocEvent::Bug { bug: BugKind::FsReclaimRecursion, .. })).expect("lockdep");
+    assert_eq!(bug.report()[1], "WARNING: possible circular locking dependency detected");
+    let mut k = kernel(0);
+    k.declare_fs_reclaim_lock("xfs_ilock");
+    let mut t2 = Task::with_flags(100, "worker", TaskFlags::PF_MEMALLOC_NOFS);
+    let (_, evs) = run(&mut k, &mut t2, &mut c, |k, cur, s| k.kmalloc(cur, 512, Gfp::KERNEL, s));
+    assert_eq!(count(&evs, "bug"), 0);
+}
+
+#[test]
+fn fs_reclaim_recursion_under_pressure_is_a_deadlock_verdict() {
+    let mut k = slab_pressure();
+    k.declare_fs_reclaim_lock("xfs_ilock");
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let _ = c.mutex_lock("&xfs_ilock", CallSite::new("xfs_create", 12), &t);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    assert!(r.stopped.as_deref().is_some_and(|s| s.starts_with("deadlock")), "{:?}", kinds(&evs));
+    let stop = evs.iter().find(|e| e.kind() == "task_stopped").unwrap();
+    let AllocEvent::TaskStopped { cycle, .. } = stop else { panic!() };
+    assert_eq!(cycle.len(), 3);
+}
+
+#[test]
+fn io_during_runtime_resume_deadlocks_without_memalloc_noio() {
+    let setup = || {
+        let mut k = kernel(8192);
+        k.add_process(4242, "hog", 0, false);
+        let total = k.machine().totalram_pages();
+        k.give_anon_pages(4242, total, &mut NullSink);
+        drain(&mut k, |z| z.min_wmark_pages() / 2);
+        let dev = k.add_device(Device {
+            name: "sda".into(),
+            suspended: true,
+            backs_swap: true,
+            backs_fs: false,
+            memalloc_noio: true,
+        });
+        (k, dev)
+    };
+    let (mut k, dev) = setup();
+    let mut t = Task::new(55, "kworker/0:1");
+    let mut c = proc_ctx();
+    let needs_noio = k.rpm_resume_begin(55, dev);
+    assert!(needs_noio);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 64, Gfp::KERNEL, s));
+    assert!(evs.iter().any(|e| e.kind() == "hazard"));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Bug { bug: BugKind::NoioResumeDeadlock, .. })));
+    assert!(r.stopped.is_some());
+    // With the NOIO scope rpm_callback opens, no I/O is attempted: no hazard, no deadlock.
+    let (mut k, dev) = setup();
+    k.rpm_resume_begin(55, dev);
+    let mut t = Task::with_flags(55, "kworker/0:1", TaskFlags::PF_MEMALLOC_NOIO);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 64, Gfp::KERNEL, s));
+    assert_eq!(count(&evs, "hazard"), 0);
+    assert!(r.stopped.is_none());
+}
+
+// ---- entry points --------------------------------------------------------------------------
+
+#[test]
+fn kvmalloc_tries_noretry_kmalloc_then_vmalloc_with_a_scope() {
+    let mut k = kernel(0);
+    drain(&mut k, |z| z.min_wmark_pages() / 2 + 40);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kvmalloc(cur, 65536, Gfp::NOFS, s));
+    let adjust = evs.iter().find(|e| matches!(e, AllocEvent::GfpAdjust { function: "kmalloc_gfp_adjust", .. })).unwrap();
+    let AllocEvent::GfpAdjust { to, .. } = adjust else { panic!() };
+    assert_eq!(*to, Gfp::NOFS | Gfp::NOWARN | Gfp::NORETRY);
+    assert!(r.addr.is_some_and(is_vmalloc_addr), "{:?}", kinds(&evs));
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::ScopeSave { api: "memalloc_nofs_save", .. })));
+    let pt = evs.iter().find(|e| matches!(e, AllocEvent::GfpAdjust { function: "__pte_alloc_kernel", .. })).unwrap();
+    let AllocEvent::GfpAdjust { to, .. } = pt else { panic!() };
+    assert_eq!(*to, Gfp::NOFS | Gfp::ZERO, "page tables obey NOFS through the scope");
+    assert!(!t.flags.contains(TaskFlags::PF_MEMALLOC_NOFS), "scope restored");
+}
+
+#[test]
+fn slab_growth_uses_allocate_slab_masks() {
+    let mut k = kernel(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 700, Gfp::NOFS, s));
+    assert!(r.addr.is_some());
+    let first = evs.iter().find(|e| matches!(e, AllocEvent::GfpAdjust { function: "allocate_slab", .. })).unwrap();
+    let AllocEvent::GfpAdjust { to, .. } = first else { panic!() };
+    assert!(to.contains(Gfp::NOWARN | Gfp::NORETRY));
+    assert!(!to.contains(Gfp::NOFAIL));
+    // A second kmalloc of the same class is a slab hit: no page allocation.
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 700, Gfp::NOFS, s));
+    assert_eq!(count(&evs, "freelist"), 0);
+}
+
+#[test]
+fn frees_return_memory_and_bad_frees_warn() {
+    let mut k = kernel(0);
+    let before = k.machine().nr_free_pages();
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (p, _) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 2, s));
+    let (v, _) = run(&mut k, &mut t, &mut c, |k, cur, s| k.vmalloc(cur, 3 * 4096, Gfp::KERNEL, s));
+    let (b, _) = run(&mut k, &mut t, &mut c, |k, cur, s| k.kmalloc(cur, 20000, Gfp::KERNEL, s));
+    let mut sink: Vec<Event> = Vec::new();
+    assert!(k.free_pages(p.addr.unwrap(), &mut sink));
+    assert!(k.vfree(v.addr.unwrap(), &mut sink));
+    assert!(k.kvfree(b.addr.unwrap(), &mut sink));
+    assert_eq!(k.machine().nr_free_pages(), before);
+    assert!(!k.kfree(0xdead_beef, &mut sink));
+    assert!(k.kfree(0, &mut sink), "kfree(NULL) is a no-op");
+}
+
+// ---- determinism and goldens --------------------------------------------------------------
+
+fn pressure_run(seed: u64) -> Vec<String> {
+    let mut k = kernel(2048);
+    k.apply_pressure(
+        &PressureConfig {
+            seed,
+            page_cache_pct: 40,
+            dirty_pct: 25,
+            anon_pct: 30,
+            slab_reclaimable_pct: 10,
+            background: vec![
+                BackgroundSpec {
+                    kind: BackgroundKind::AnonHog,
+                    per_step: 16,
+                },
+                BackgroundSpec {
+                    kind: BackgroundKind::PageCacheWriter,
+                    per_step: 8,
+                },
+            ],
+        },
+        &mut NullSink,
+    );
+    let mut sink: Vec<Event> = Vec::new();
+    for _ in 0..200 {
+        k.run_background(0, &mut sink);
+        k.run_background(1, &mut sink);
+        k.tick(&mut sink);
+        if k.kswapd_pending(0) {
+            k.run_kswapd(0, &mut sink);
+        }
+    }
+    sink.iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) => Some(format!("{}: {}", a.kind(), a.text())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_same_trace() {
+    let a = pressure_run(7);
+    assert!(a.iter().any(|l| l.starts_with("kswapd")), "pressure builds up");
+    assert_eq!(a, pressure_run(7));
+}
+
+#[test]
+fn kernel_clone_is_a_keyframe() {
+    let mut k = kernel(0);
+    k.apply_pressure(
+        &PressureConfig {
+            seed: 2,
+            page_cache_pct: 50,
+            background: vec![BackgroundSpec {
+                kind: BackgroundKind::AnonHog,
+                per_step: 32,
+            }],
+            ..PressureConfig::default()
+        },
+        &mut NullSink,
+    );
+    let snap = k.clone();
+    let mut a: Vec<Event> = Vec::new();
+    for _ in 0..50 {
+        k.run_background(0, &mut a);
+    }
+    let mut k2 = snap;
+    let mut b: Vec<Event> = Vec::new();
+    for _ in 0..50 {
+        k2.run_background(0, &mut b);
+    }
+    assert_eq!(a, b);
+}
+
+fn golden(evs: &[AllocEvent]) -> String {
+    let mut out = String::new();
+    for e in evs {
+        out.push_str(e.kind());
+        out.push_str(": ");
+        out.push_str(&e.text());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn golden_gfp_atomic_failure() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 0);
+    let mut t = Task::new(0, "swapper/0");
+    let mut c = ExecContext::new(ContextKind::Softirq);
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::ATOMIC, 0, s));
+    insta::assert_snapshot!(golden(&evs));
+}
+
+#[test]
+fn golden_nofs_noretry_under_slab_pressure() {
+    let mut k = slab_pressure();
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::NOFS | Gfp::NORETRY, 0, s));
+    insta::assert_snapshot!(golden(&evs));
+}
+
+#[test]
+fn golden_oom_report() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| k.alloc_pages(cur, Gfp::KERNEL, 0, s));
+    let kill = evs.iter().find(|e| e.kind() == "oom_kill").unwrap();
+    insta::assert_snapshot!(kill.report().join("\n"));
+}
