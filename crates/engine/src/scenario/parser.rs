@@ -947,17 +947,20 @@ impl<'a> Parser<'a> {
         let found = Self::describe(self.tok());
         let at = Span {
             offset: prev.end(),
-            len: 1,
+            len: 0,
             line: prev.line,
             col: prev.col + prev.len,
         };
         if self.tok().span.line == prev.line {
             let s = self.tok().span;
             self.error_at(s, format!("expected `;`, found {found}"));
+            Err(Bail)
         } else {
+            // The statement ended at the line break: report and carry on as if the
+            // `;` were there, so the next line is still parsed and checked.
             self.error_at(at, "expected `;` at the end of the statement");
+            Ok(())
         }
-        Err(Bail)
     }
 
     fn decl_stmt(&mut self) -> PResult<StmtKind> {

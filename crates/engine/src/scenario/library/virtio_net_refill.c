@@ -1,0 +1,83 @@
+/*
+ * title:    virtio-net NAPI refill: GFP_ATOMIC now, GFP_KERNEL later from a work item
+ * teaches:  NAPI poll runs in softirq, so receive-buffer refills are atomic and opportunistic (an order-3 try without direct reclaim, then order 0 GFP_ATOMIC); when they fail the driver defers to refill_work, where GFP_KERNEL may sleep and reclaim
+ * source:   drivers/net/virtio_net.c (virtnet_poll, virtnet_receive, try_fill_recv, add_recvbuf_mergeable, refill_work), net/core/sock.c (skb_page_frag_refill), net/core/skbuff.c (napi_alloc_skb), drivers/virtio/virtio_ring.c (virtqueue_add_split), Linux 6.12.117; reference/scenarios.md §8
+ * kernel:   6.12
+ * machine:  x86_64-64M
+ * pressure: page_cache 50% (dirty 10%), anon 42%, slab_reclaimable 4%
+ * background: anon_hog 64K/step
+ * swap:     16M
+ * seed:     3
+ */
+
+/* refill_work(): process context, started by schedule_delayed_work(&vi->refill, 0). */
+WORKQUEUE(refill_work) __idle __comm("kworker/1:1")
+{
+	/* napi_disable(&rq->napi); still_empty = !try_fill_recv(vi, rq, GFP_KERNEL); napi_enable(...) */
+	if (!try_fill_recv(GFP_KERNEL))
+		return -ENOMEM;		/* the kernel re-arms the work after HZ/2 */
+	return 0;
+}
+
+/* net_rx_action -> napi_poll -> __napi_poll -> virtnet_poll: softirq context. */
+NAPI_POLL(virtnet_poll)
+{
+	int round;
+
+	for (round = 0; round < 3; round++)
+		virtnet_receive();
+	return 0;
+}
+
+void virtnet_receive(void)
+{
+	/* receive_mergeable -> page_to_skb -> napi_alloc_skb(&rq->napi, GOOD_COPY_LEN): its own GFP_ATOMIC | __GFP_NOWARN */
+	void *skb = kmalloc(128, GFP_ATOMIC | __GFP_NOWARN);
+
+	kfree(skb);		/* the packet goes up the stack */
+
+	/* More than half the ring is free: refill it now, atomically. */
+	if (!try_fill_recv(GFP_ATOMIC))
+		schedule_work(refill_work);	/* schedule_delayed_work(&vi->refill, 0) */
+}
+
+/* Returns 1 if at least one buffer was added, 0 if the first one failed. */
+int try_fill_recv(gfp_t gfp)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (add_recvbuf_mergeable(gfp) < 0)
+			return i > 0;
+	}
+	return 1;
+}
+
+int add_recvbuf_mergeable(gfp_t gfp)
+{
+	if (!skb_page_frag_refill(gfp))
+		return -ENOMEM;
+	/* virtqueue_add_inbuf_ctx -> virtqueue_add_split -> alloc_indirect_split: kmalloc_array(total_sg, sizeof(struct vring_desc), gfp) */
+	void *desc = kmalloc_array(4, 16, gfp);
+
+	if (!desc)
+		return -ENOMEM;
+	kfree(desc);
+	return 0;
+}
+
+int skb_page_frag_refill(gfp_t gfp)
+{
+	/* "Avoid direct reclaim but allow kswapd to wake": order 3 (SKB_FRAG_PAGE_ORDER, 32 KiB) */
+	struct page *page = alloc_pages((gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY, 3);
+
+	if (page) {
+		__free_pages(page, 3);
+		return 1;
+	}
+	page = alloc_page(gfp);		/* then a single page with the caller's flags */
+	if (!page)
+		return 0;
+	__free_pages(page, 0);
+	return 1;
+}

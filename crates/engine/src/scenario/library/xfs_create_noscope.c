@@ -1,0 +1,78 @@
+/*
+ * title:    fs_reclaim recursion: the same XFS create without its NOFS scope
+ * teaches:  without xfs_trans_set_context() the GFP_KERNEL inode allocation may enter filesystem reclaim while xfs_ilock is held, and filesystem reclaim takes xfs_ilock too: lockdep reports a possible fs_reclaim recursion deadlock
+ * source:   fs/xfs/xfs_trans.c, fs/xfs/xfs_icache.c (Linux 6.12.117) with the scope lines deleted; lockdep fs_reclaim annotation in mm/page_alloc.c (fs_reclaim_acquire); reference/scenarios.md §2 "Wrong choice" and reference/scenario-sketch.md
+ * kernel:   6.12
+ * machine:  x86_64-64M
+ * pressure: page_cache 55% (dirty 15%), anon 25%, slab_reclaimable 12%
+ * swap:     32M
+ * seed:     1
+ */
+
+struct kmem_cache *xfs_trans_cache = kmem_cache_create("xfs_trans", 232, 0);
+struct kmem_cache *xfs_inode_cache = kmem_cache_create("xfs_inode", 1024, SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT);
+struct kmem_cache *xfs_ili_cache = kmem_cache_create("xfs_ili", 264, SLAB_RECLAIM_ACCOUNT);
+
+/* The inode lock. XFS inode reclaim (the superblock shrinker) takes it too. */
+DEFINE_MUTEX(xfs_ilock) __taken_by_fs_reclaim;
+
+SYSCALL(touch) __pid(1000) __comm("touch")
+{
+	/* openat(O_CREAT) -> path_openat -> lookup_open -> xfs_vn_create -> xfs_generic_create */
+	return xfs_create();
+}
+
+int xfs_create(void)
+{
+	struct xfs_trans *tp;
+	int error;
+
+	/*
+	 * xfs_trans_alloc_icreate() -> xfs_trans_alloc(): the transaction itself is
+	 * allocated *before* the scope starts, so this one is plain GFP_KERNEL.
+	 */
+	tp = kmem_cache_zalloc(xfs_trans_cache, GFP_KERNEL | __GFP_NOFAIL);
+	/* xfs_trans_set_context(tp) deleted: no memalloc_nofs_save() here */
+
+	mutex_lock(&xfs_ilock);			/* xfs_ilock(dp, XFS_ILOCK_EXCL) */
+	error = xfs_icreate();
+	mutex_unlock(&xfs_ilock);
+
+	/* xfs_trans_commit() -> xfs_trans_free() -> xfs_trans_clear_context(tp) */
+	/* xfs_trans_clear_context(tp) deleted */
+	kmem_cache_free(xfs_trans_cache, tp);
+	return error;
+}
+
+int xfs_icreate(void)
+{
+	/* xfs_dialloc() chose an inode number; instantiate the in-core inode. */
+	return xfs_iget();
+}
+
+int xfs_iget(void)
+{
+	/* Not in the inode cache: xfs_iget_cache_miss(). */
+	struct xfs_inode *ip = xfs_inode_alloc();
+
+	if (!ip)
+		return -ENOMEM;
+	return xfs_trans_ijoin(ip);
+}
+
+struct xfs_inode *xfs_inode_alloc(void)
+{
+	/*
+	 * alloc_inode_sb(mp->m_super, xfs_inode_cache, GFP_KERNEL | __GFP_NOFAIL).
+	 * Without the scope it stays GFP_KERNEL: __GFP_FS under xfs_ilock.
+	 */
+	return kmem_cache_alloc(xfs_inode_cache, GFP_KERNEL | __GFP_NOFAIL);
+}
+
+int xfs_trans_ijoin(struct xfs_inode *ip)
+{
+	/* xfs_inode_item_init(): the log item, also inside the scope. */
+	void *iip = kmem_cache_zalloc(xfs_ili_cache, GFP_KERNEL | __GFP_NOFAIL);
+
+	return iip ? 0 : -ENOMEM;
+}
