@@ -17,6 +17,10 @@ pub enum Event {
     Mem(crate::mem::MemEvent),
     /// Allocation-path decisions: slow path, reclaim, compaction, OOM, hazards (`alloc`, issue 5).
     Alloc(crate::alloc::AllocEvent),
+    /// `memalloc_*_save/restore` and scope misuse (`task`, issue 3).
+    Scope(crate::task::ScopeEvent),
+    /// Sleeping in atomic context, lock misuse (`context`, issue 3).
+    Context(crate::context::ContextEvent),
 }
 
 /// Where events go. Implementations must be cheap when nobody listens.
