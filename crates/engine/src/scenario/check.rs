@@ -87,6 +87,8 @@ struct Sig {
 /// Where a cookie flows, for the restore check.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Holder {
+    /// The return value of a function (index as in `Local`).
+    Return(usize),
     /// (function index, slot); task entries are numbered after the functions.
     Local(usize, u32),
     Global(usize),
@@ -665,6 +667,12 @@ impl Checker<'_> {
                 match (value, ret) {
                     (Some(v), Some(rt)) => {
                         let k = self.expr(v);
+                        let me = Holder::Return(self.cur_fn);
+                        if let Some(api) = save_call(v) {
+                            self.saves.push((me, api));
+                        } else if let Some(from) = self.holder_of(v) {
+                            self.flows.push((from, me));
+                        }
                         if rt.is_void() {
                             self.err(
                                 v.span,
@@ -1067,6 +1075,10 @@ impl Checker<'_> {
 
     fn holder_of(&self, e: &Expr) -> Option<Holder> {
         match &e.kind {
+            ExprKind::Call(c) => match c.callee {
+                Callee::Function(fi) => Some(Holder::Return(fi)),
+                _ => None,
+            },
             ExprKind::Name(n) => match n.res {
                 Res::Local(s) => Some(Holder::Local(self.cur_fn, s)),
                 Res::Global(g) => Some(Holder::Global(g)),
@@ -1830,6 +1842,12 @@ struct xfs_inode *xfs_inode_alloc(gfp_t gfp)
             "\tunsigned int tp_pflags = memalloc_nofs_save();\n\tunsigned int ntp_pflags = tp_pflags;\n\ttp_pflags = 0;\n\tmemalloc_nofs_restore(tp_pflags);\n\tmemalloc_nofs_restore(ntp_pflags);",
         );
         assert!(errors(&src).is_empty(), "{:#?}", errors(&src));
+    }
+
+    #[test]
+    fn cookie_travels_through_return_values() {
+        let src = "unsigned int set_ctx(void) { return memalloc_nofs_save(); }\nunsigned int pass(void) { unsigned int c = set_ctx(); return c; }\nSYSCALL(t) { unsigned int c = pass(); memalloc_nofs_restore(c); return 0; }\n";
+        assert!(errors(src).is_empty(), "{:#?}", errors(src));
     }
 
     #[test]
