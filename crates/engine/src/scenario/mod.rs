@@ -7,17 +7,28 @@
 pub mod ast;
 pub mod builtins;
 pub mod check;
+// Interpreter, scheduler, time travel (helper scenario-interp).
+pub mod compile;
 pub mod diag;
+pub mod exec;
 pub mod header;
 pub mod highlight;
+pub mod interp;
 pub mod lexer;
 pub mod library;
 pub mod names;
 pub mod parser;
+pub mod rng;
+pub mod run;
+pub mod sched;
+pub mod snapshot;
+pub mod sys;
+pub mod value;
 
 pub use ast::{Scenario, Span};
 pub use diag::{Diagnostic, Severity};
 pub use highlight::{TokenClass, highlight};
+pub use run::{HistoryPoint, Run, RunOptions, ZonePoint};
 
 /// Parses and checks a scenario file.
 ///
