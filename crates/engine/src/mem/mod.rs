@@ -25,10 +25,11 @@ mod event;
 mod invariants;
 mod machine;
 mod page;
+pub mod procfs;
 pub mod slab;
 mod zone;
 
-pub use config::{Arch, MachineConfig, MinFreeKbytes, NodeConfig, PfnRange, ZoneConfig};
+pub use config::{Arch, MachineConfig, MinFreeKbytes, NodeConfig, PRESETS, PfnRange, ZoneConfig};
 pub use event::MemEvent;
 pub use machine::{Machine, Node};
 pub use page::PageState;

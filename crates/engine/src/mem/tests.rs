@@ -17,9 +17,12 @@ fn tiny(zone: ZoneType, pages: u64) -> Machine {
 
 fn mem_events(evs: &[Event]) -> Vec<MemEvent> {
     evs.iter()
-        .filter_map(|e| match e {
-            Event::Mem(m) => Some(*m),
-            Event::Note { .. } => None,
+        .filter_map(|e| {
+            if let Event::Mem(m) = e {
+                Some(*m)
+            } else {
+                None
+            }
         })
         .collect()
 }
@@ -37,7 +40,7 @@ fn lists(m: &Machine, zone: ZoneType, mt: MigrateType) -> Vec<(u32, Vec<u64>)> {
 
 #[test]
 fn every_preset_boots_and_holds_invariants() {
-    for name in config::PRESETS {
+    for name in PRESETS {
         let m = Machine::from_preset(name).unwrap();
         m.check_invariants().unwrap();
         assert!(m.nr_free_pages() > 0, "{name}");
