@@ -5,18 +5,24 @@
 //! subcommand name and returns the exit status (0 ok, 2 bad usage or input).
 //! To add a subcommand: add `mod name;`, one arm in `dispatch`, and one line in `USAGE`.
 
+mod check;
 mod gfp;
+mod scenarios;
 
 const USAGE: &str = "usage: gfpscope <command> [args...]
 
 commands:
-  gfp decode|encode|effective|explain   GFP masks as a given kernel prints them";
+  gfp decode|encode|effective|explain   GFP masks as a given kernel prints them
+  scenarios [--long]                    list the built-in scenarios (name and title)
+  check FILE|NAME...                    validate scenario files; exit 1 with diagnostics";
 
 /// Run the subcommand named by `args[0]`; returns the exit status.
 fn dispatch(args: &[String]) -> i32 {
     let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
         Some("gfp") => gfp::main(rest),
+        Some("scenarios") => scenarios::main(rest),
+        Some("check") => check::main(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             0
