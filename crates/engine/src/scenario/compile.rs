@@ -47,7 +47,10 @@ impl Program {
     /// The entry function of task `task`.
     #[must_use]
     pub fn task_entry(&self, task: usize) -> FuncId {
-        (self.n_functions + task) as FuncId
+        self.n_functions
+            .checked_add(task)
+            .and_then(|i| FuncId::try_from(i).ok())
+            .unwrap_or(FuncId::MAX)
     }
 
     /// Code of function `id` (the global initialiser for an out-of-range id).
@@ -409,7 +412,9 @@ impl<'a> FnLower<'a> {
         match &st.kind {
             StmtKind::Block(b) => self.block(b),
             StmtKind::Decl(decls) => {
-                if with_marker {
+                // `int i;` does nothing a debugger would stop on: no marker, its
+                // variables come into scope with the next statement.
+                if with_marker && decls.iter().any(|d| d.init.is_some()) {
                     self.marker(st.span);
                 }
                 for d in decls {

@@ -463,16 +463,19 @@ fn finish_task(
     if let Some(r) = ret {
         f.insert("ret".into(), r.to_string());
     }
-    emit(
-        out,
-        &here,
-        "task_exit",
-        match ret {
-            Some(r) => format!("{name} returned {r}"),
-            None => format!("{name} returned"),
-        },
-        f,
-    );
+    let is_init = interp.tasks.get(t).is_some_and(|x| x.decl == usize::MAX);
+    if !is_init {
+        emit(
+            out,
+            &here,
+            "task_exit",
+            match ret {
+                Some(r) => format!("{name} returned {r}"),
+                None => format!("{name} returned"),
+            },
+            f,
+        );
+    }
     let entry = cx
         .prog
         .task_entry(interp.tasks.get(t).map_or(0, |x| x.decl));
@@ -483,7 +486,7 @@ fn finish_task(
     let Some(ts) = interp.tasks.get_mut(t) else {
         return StepEnd::Finished;
     };
-    if again {
+    if again && ts.decl != usize::MAX {
         ts.pending -= 1;
         interp::enter_entry(ts, cx.prog, entry);
         ts.state = RunState::Runnable;

@@ -62,6 +62,8 @@ pub struct ZonePoint {
 #[derive(Clone, Debug, Default)]
 struct LastStep {
     task: Option<usize>,
+    /// Task, function and line of the statement the last step executed.
+    executed: Option<crate::scenario::interp::Here>,
     decisions: Vec<view::DecisionView>,
     alloc: Option<view::AllocView>,
 }
@@ -354,6 +356,17 @@ impl Run {
     #[must_use]
     pub fn log_fields(&self) -> &[LogFields] {
         &self.fields
+    }
+
+    /// Where the last step ran: (task, function, line) of the statement it
+    /// executed (`None` before the first step).
+    #[must_use]
+    pub fn executed(&self) -> Option<(String, Option<String>, Option<u32>)> {
+        self.state
+            .last
+            .executed
+            .as_ref()
+            .map(|h| (h.task.clone(), h.function.clone(), h.line))
     }
 
     /// Log entries of the current step.
@@ -784,6 +797,7 @@ fn advance(st: &mut State, prog: &Program, scen: &Scenario, out: &mut StepOut) -
         }
     };
     st.last.task = Some(t);
+    st.last.executed = Some(st.interp.here(prog, t));
     let end = if let Some(node) = st.interp.tasks.get(t).and_then(|x| x.kswapd) {
         let here = st.interp.here(prog, t);
         if st.sys.kswapd_step(node, &here, out) {

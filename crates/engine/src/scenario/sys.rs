@@ -344,7 +344,12 @@ impl Sys {
                 out.reclaimed += stats.reclaimed;
                 out.scanned += stats.scanned;
             }
-            if matches!(e, AllocEvent::Freelist { .. }) {
+            // Zonelist walks are decisions only; a background task's routine
+            // progress line would repeat every step (its decisions still show).
+            if matches!(
+                e,
+                AllocEvent::Freelist { .. } | AllocEvent::Background { .. }
+            ) {
                 continue;
             }
             emit(out, here, e.kind(), e.text(), event_fields(e));
