@@ -98,7 +98,7 @@ pub enum Action {
 impl AppState {
     fn boot() -> AppState {
         let (params, mut errors) = url::parse(&dom::query_string());
-        let library: Rc<[ScenarioItem]> = Rc::from(session::library());
+        let library: Rc<[ScenarioItem]> = Rc::from(session::builtins());
         let mut scenario = session::default_scenario().to_string();
         if let Some(name) = &params.scenario {
             if library.iter().any(|s| s.name == name.as_str()) {
@@ -420,7 +420,7 @@ pub fn App() -> Html {
         use_effect_with(state.edit_gen, move |&generation| {
             let timeout = (generation > 0).then(|| {
                 Timeout::new(350, move || {
-                    dispatcher.dispatch(Action::Reparse(generation))
+                    dispatcher.dispatch(Action::Reparse(generation));
                 })
             });
             move || drop(timeout)
@@ -476,7 +476,8 @@ pub fn App() -> Html {
         .library
         .iter()
         .find(|s| s.name == state.scenario.as_str())
-        .map(|s| s.teaches);
+        .map(|s| s.teaches.clone())
+        .filter(|t| !t.is_empty());
 
     html! {
         <div class="app">
@@ -522,7 +523,7 @@ pub fn App() -> Html {
                         current_line={current_line}
                         diagnostics={state.diagnostics.clone()}
                         edited={state.edited}
-                        teaches={teaches.map(AttrValue::from)}
+                        teaches={teaches}
                         on_edit={on_edit}
                         on_revert={send(&dispatcher, || Action::Revert)}
                     />

@@ -3,7 +3,6 @@
 
 mod app;
 mod components;
-mod devrun;
 mod dom;
 mod keys;
 mod paint;

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use gfpscope_engine::view::{AllocView, DecisionView, LogEntry, StepView};
+use yew::AttrValue;
 
-use crate::devrun as engine;
-pub use crate::devrun::{Diagnostic, HistoryPoint, Run};
+use gfpscope_engine::scenario::library;
+pub use gfpscope_engine::scenario::{Diagnostic, HistoryPoint, Run, TokenClass, highlight};
 
 /// Log kinds that get a marker on the timeline and can be used as breakpoints.
 pub const MARKER_KINDS: &[(&str, &str)] = &[
@@ -71,6 +72,7 @@ pub struct PlotData {
 
 #[derive(Debug, Default, PartialEq)]
 pub struct ZoneSeries {
+    /// Zone name as the kernel prints it ("DMA32").
     pub name: String,
     pub free: Vec<u64>,
     pub min: Vec<u64>,
@@ -110,6 +112,8 @@ const PLOT_POINTS: usize = 600;
 pub struct Session {
     run: Run,
     pages: Rc<PageCodes>,
+    /// Scratch buffer the run writes page codes into, compared with `pages`.
+    scratch: Vec<u8>,
     markers: Rc<[Marker]>,
     markers_scanned: usize,
     plots: Rc<PlotData>,
@@ -119,23 +123,25 @@ pub struct Session {
     decisions: BTreeMap<u64, Rc<[DecisionView]>>,
 }
 
-/// A built-in scenario as the picker shows it.
+/// A built-in scenario as the picker shows it (all text from its header).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioItem {
     pub name: &'static str,
-    pub title: &'static str,
-    pub teaches: &'static str,
+    pub title: AttrValue,
+    pub teaches: AttrValue,
+    pub citation: AttrValue,
     pub source: &'static str,
 }
 
 /// The built-in library.
-pub fn library() -> Vec<ScenarioItem> {
-    engine::library()
+pub fn builtins() -> Vec<ScenarioItem> {
+    library::LIBRARY
         .iter()
         .map(|e| ScenarioItem {
             name: e.name,
-            title: e.title,
-            teaches: e.teaches,
+            title: AttrValue::from(e.title()),
+            teaches: AttrValue::from(e.teaches()),
+            citation: AttrValue::from(e.citation()),
             source: e.source,
         })
         .collect()
@@ -143,11 +149,8 @@ pub fn library() -> Vec<ScenarioItem> {
 
 /// Name of the scenario the page opens on.
 pub fn default_scenario() -> &'static str {
-    engine::DEFAULT_SCENARIO
+    library::default_entry().name
 }
-
-/// Syntax classes for the source view, straight from the engine's lexer.
-pub use crate::devrun::{TokenClass, highlight};
 
 impl Session {
     /// Parses and starts `src`. Diagnostics come back unchanged on bad input.
@@ -156,6 +159,7 @@ impl Session {
         let mut s = Session {
             run,
             pages: Rc::new(PageCodes::default()),
+            scratch: Vec::new(),
             markers: Rc::from(Vec::new()),
             markers_scanned: 0,
             plots: Rc::new(PlotData::default()),
@@ -184,9 +188,7 @@ impl Session {
             Cmd::StepOut => {
                 self.run.step_out();
             }
-            Cmd::StepBack => {
-                self.run.step_back();
-            }
+            Cmd::StepBack => self.run.step_back(),
             Cmd::RunToEnd => self.run.run_to_end(),
             Cmd::Reset => self.run.seek(0),
             Cmd::Seek(n) => self.run.seek(*n),
@@ -235,8 +237,7 @@ impl Session {
             markers: Rc::clone(&self.markers),
             log: log
                 .get(from..upto)
-                .map(Rc::from)
-                .unwrap_or_else(|| Rc::from(Vec::new())),
+                .map_or_else(|| Rc::from(Vec::new()), Rc::from),
             log_total: upto,
             plots: Rc::clone(&self.plots),
             last_break_hit: None,
@@ -248,9 +249,9 @@ impl Session {
     /// Re-shares the large inputs only when they changed, so that their `Rc`s stay
     /// pointer-equal and the memory map and plots skip redrawing.
     fn refresh_shared(&mut self) {
-        let codes = self.run.page_codes();
-        if self.pages.0.as_slice() != codes {
-            self.pages = Rc::new(PageCodes(codes.to_vec()));
+        self.run.page_codes_into(&mut self.scratch);
+        if self.pages.0 != self.scratch {
+            self.pages = Rc::new(PageCodes(self.scratch.clone()));
         }
         let log = self.run.log();
         if log.len() < self.markers_scanned {
@@ -274,7 +275,10 @@ impl Session {
         let history = self.run.history();
         let upto = history.partition_point(|h| h.step <= self.run.current_step());
         if upto != self.plots_len {
-            self.plots = Rc::new(plot_data(history.get(..upto).unwrap_or(&[])));
+            self.plots = Rc::new(plot_data(
+                history.get(..upto).unwrap_or(&[]),
+                self.run.history_zones(),
+            ));
             self.plots_len = upto;
         }
     }
@@ -282,11 +286,16 @@ impl Session {
 
 /// Downsamples the run's history to at most [`PLOT_POINTS`] samples (keeping the
 /// maximum of reclaim activity inside each bucket so that bursts stay visible).
-pub fn plot_data(history: &[HistoryPoint]) -> PlotData {
+pub fn plot_data(history: &[HistoryPoint], zone_names: &[String]) -> PlotData {
     let mut data = PlotData::default();
     let stride = history.len().div_ceil(PLOT_POINTS).max(1);
     let n_zones = history.last().map_or(0, |h| h.zones.len());
-    data.zones = (0..n_zones).map(|_| ZoneSeries::default()).collect();
+    data.zones = (0..n_zones)
+        .map(|i| ZoneSeries {
+            name: zone_names.get(i).cloned().unwrap_or_default(),
+            ..ZoneSeries::default()
+        })
+        .collect();
     for bucket in history.chunks(stride) {
         let Some(last) = bucket.last() else { continue };
         data.steps.push(last.step);
@@ -303,7 +312,8 @@ pub fn plot_data(history: &[HistoryPoint]) -> PlotData {
     }
     data.latency = history
         .iter()
-        .filter_map(|h| h.alloc_latency.map(|l| (h.step, l)))
+        .filter(|h| h.latency > 0)
+        .map(|h| (h.step, u64::from(h.latency)))
         .collect();
     if data.latency.len() > PLOT_POINTS {
         let stride = data.latency.len().div_ceil(PLOT_POINTS);

@@ -45,8 +45,6 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
             <div class="panel alloc-panel">
                 <div class="panel-head"><h2>{ "Allocation" }</h2></div>
                 <p class="empty-note">{ "No allocation yet. Step to a kmalloc(), kmem_cache_alloc() or alloc_pages() call to see its gfp mask pass through current_gfp_context()." }</p>
-                <div class="mask-row" data-testid="requested-mask" hidden=true></div>
-                <div class="mask-row" data-testid="effective-mask" hidden=true></div>
             </div>
         };
     };
@@ -64,61 +62,53 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
                     <span class="badge">{ format!("from step {step}") }</span>
                 }
             </div>
-            <div class="mask-table" role="table" aria-label="Requested and effective gfp bits">
-                <div class="mask-row requested" role="row" data-testid="requested-mask">
-                    <div class="row-label" role="rowheader">
-                        { "requested" }
-                        <code class="hex">{ format!("{:#x}", a.requested.mask) }</code>
-                        <span class="pgg">{ a.requested.text.clone() }</span>
-                    </div>
-                    <div class="bits">
-                        { for cols.iter().map(|b| {
-                            let set = is_set(&a.requested.bits, &b.name);
-                            html! {
-                                <span class={classes!("bit", group_class(&b.group), if set { "set" } else { "unset" })}
-                                    title={bit_title(b)} tabindex="0" data-bit={b.name.clone()}>
-                                    { b.name.clone() }
-                                </span>
-                            }
-                        }) }
-                    </div>
-                </div>
-                <div class="mask-arrow" aria-hidden="true">
-                    <span>{ "↓ current_gfp_context()" }</span>
-                    { for a.removed.iter().map(|r| html! {
-                        <span class="pf" title={r.why.clone()}>{ format!("{} clears {}", r.by, r.bit) }</span>
-                    }) }
-                </div>
-                <div class="mask-row effective" role="row" data-testid="effective-mask">
-                    <div class="row-label" role="rowheader">
-                        { "effective" }
-                        <code class="hex">{ format!("{:#x}", a.effective.mask) }</code>
-                        <span class="pgg">{ a.effective.text.clone() }</span>
-                    </div>
-                    <div class="bits">
-                        { for cols.iter().map(|b| {
-                            let set = is_set(&a.effective.bits, &b.name);
-                            let removed = a.removed.iter().find(|r| r.bit == b.name);
-                            match removed {
-                                Some(r) => html! {
-                                    <span class={classes!("bit", group_class(&b.group), "removed")}
-                                        title={format!("{}\n\nRemoved by {}: {}", bit_title(b), r.by, r.why)}
-                                        tabindex="0" data-bit={b.name.clone()} data-removed-by={r.by.clone()}>
-                                        <s>{ b.name.clone() }</s>
-                                        <span class="by">{ r.by.clone() }</span>
-                                    </span>
-                                },
-                                None => html! {
-                                    <span class={classes!("bit", group_class(&b.group), if set { "set" } else { "unset" })}
-                                        title={bit_title(b)} tabindex="0" data-bit={b.name.clone()}>
+            <p class="via-note" title="current_gfp_context() applies the task's PF_MEMALLOC_* scope flags to the mask">
+                { "requested mask → " }<code>{ "current_gfp_context()" }</code>{ " → effective mask" }
+            </p>
+            <table class="bit-table">
+                <thead>
+                    <tr>
+                        <th class="bitcol">{ "gfp bit" }</th>
+                        <th class="mask" data-testid="requested-mask">
+                            <span class="cap">{ "requested" }</span>
+                            <code class="hex">{ format!("{:#x}", a.requested.mask) }</code>
+                            <span class="pgg">{ a.requested.text.clone() }</span>
+                        </th>
+                        <th class="mask" data-testid="effective-mask">
+                            <span class="cap">{ "effective" }</span>
+                            <code class="hex">{ format!("{:#x}", a.effective.mask) }</code>
+                            <span class="pgg">{ a.effective.text.clone() }</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for cols.iter().map(|b| {
+                        let req = is_set(&a.requested.bits, &b.name);
+                        let eff = is_set(&a.effective.bits, &b.name);
+                        let removed = a.removed.iter().find(|r| r.bit == b.name);
+                        let changed = req != eff;
+                        html! {
+                            <tr class={classes!("bit-row", changed.then_some("changed"))} data-bit={b.name.clone()}>
+                                <td class="bitcol">
+                                    <span class={classes!("bit", group_class(&b.group), "set")} title={bit_title(b)} tabindex="0">
                                         { b.name.clone() }
                                     </span>
-                                },
-                            }
-                        }) }
-                    </div>
-                </div>
-            </div>
+                                </td>
+                                <td class={classes!("req", if req { "on" } else { "off" })}>{ if req { "1" } else { "0" } }</td>
+                                <td class={classes!("eff", if eff { "on" } else { "off" }, removed.map(|_| "removed"))}
+                                    title={removed.map(|r| format!("Removed by {}: {}", r.by, r.why))}>
+                                    if let Some(r) = removed {
+                                        <s>{ "1" }</s>{ " → 0 " }
+                                        <span class="pf">{ format!("cleared by {}", r.by) }</span>
+                                    } else {
+                                        { if eff { "1" } else { "0" } }
+                                    }
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
             <div class={classes!("result", if a.succeeded { "ok" } else { "fail" })}>
                 { "result: " }<code>{ a.result.clone() }</code>
             </div>

@@ -74,7 +74,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         .library
         .iter()
         .find(|s| s.name == props.scenario.as_str())
-        .map(|s| s.title);
+        .map(|s| s.title.clone());
 
     html! {
         <header class="topbar">
@@ -84,7 +84,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <label class="picker">
                 <span class="sr-only">{ "Scenario" }</span>
                 <select data-testid="scenario-picker" onchange={on_select}
-                    title={title.unwrap_or("Choose a built-in scenario")}>
+                    title={title.unwrap_or_else(|| AttrValue::from("Choose a built-in scenario"))}>
                     { for props.library.iter().map(|s| html! {
                         <option value={s.name} selected={s.name == props.scenario.as_str()}>
                             { format!("{} — {}", s.name, s.title) }
@@ -94,7 +94,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             <div class="buttons" role="toolbar" aria-label="Stepping">
                 <button class="btn" data-testid="btn-reset" onclick={cmd(Cmd::Reset)}
-                    disabled={at_start} title="Reset to step 0 (r)">{ "⏮ Reset" }</button>
+                    disabled={at_start} title="Reset to step 0 (r)">{ "↺ Reset" }</button>
                 <button class="btn" data-testid="btn-step-back" onclick={cmd(Cmd::StepBack)}
                     disabled={at_start} title="Step back (← or k)">{ "◀ Back" }</button>
                 <button class="btn primary" data-testid="btn-step" onclick={cmd(Cmd::Step)}
@@ -104,12 +104,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button class="btn" data-testid="btn-step-out" onclick={cmd(Cmd::StepOut)}
                     disabled={disabled || finished} title="Step out of this function (o)">{ "Out ⤴" }</button>
                 <button class="btn" data-testid="btn-run" onclick={cmd(Cmd::RunToEnd)}
-                    disabled={disabled || finished} title="Run to the end (e)">{ "Run ⏭" }</button>
+                    disabled={disabled || finished} title="Run to the end (e)">{ "Run ▶▶" }</button>
                 <button class={classes!("btn", props.playing.then_some("active"))}
                     data-testid="btn-play" onclick={on_play} disabled={disabled}
                     aria-pressed={props.playing.to_string()}
                     title="Play / pause (Space)">
-                    { if props.playing { "⏸ Pause" } else { "⏵ Play" } }
+                    { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
                 </button>
                 <label class="speed" title="Playback speed, steps per second">
                     <span class="sr-only">{ "Speed" }</span>
@@ -131,11 +131,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="view-buttons">
                 <button class="btn small" onclick={emit(&props.on_theme)}
                     title="Light / dark theme (t)" aria-label="Toggle theme">
-                    { if props.theme == Theme::Dark { "☀" } else { "☾" } }
+                    { if props.theme == Theme::Dark { "Light" } else { "Dark" } }
                 </button>
                 <button class={classes!("btn", "small", props.present.then_some("active"))}
                     onclick={emit(&props.on_present)} title="Presentation zoom for projectors (p)"
-                    aria-pressed={props.present.to_string()}>{ "⛶" }</button>
+                    aria-pressed={props.present.to_string()}>{ "Zoom" }</button>
                 <button class="btn small" onclick={emit(&props.on_help)}
                     title="Keyboard shortcuts (?)" aria-label="Help">{ "?" }</button>
             </div>

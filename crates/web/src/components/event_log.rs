@@ -52,8 +52,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                                 onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}>
                                 <span class="s">{ e.step }</span>
                                 <span class="kind">{ e.kind.clone() }</span>
-                                <span class="task">{ e.task.clone() }</span>
-                                <span class="loc">{ loc }</span>
+                                <span class="who">{ format!("{}  {loc}", e.task) }</span>
                                 <span class="text">{ e.text.clone() }</span>
                             </button>
                         </li>

@@ -67,9 +67,10 @@ fn draw(
 }
 
 fn gauge(z: &ZoneView) -> Html {
-    // Scale: a little above the high watermark or the free count, whichever is larger,
-    // so that the watermark lines are readable.
-    let top = (z.high.max(z.free) as f64 * 1.25).max(1.0);
+    // Scale: twice the high watermark, so that the three lines stay readable; a zone
+    // with more free pages than that shows a full bar marked "≫".
+    let top = (z.high as f64 * 2.0).max(1.0);
+    let over = z.free as f64 > top;
     let pct = |v: u64| format!("{:.2}%", (v as f64 / top * 100.0).min(100.0));
     let state = if z.free <= z.min {
         "below-min"
@@ -86,6 +87,7 @@ fn gauge(z: &ZoneView) -> Html {
             <div class="wm min" style={format!("left:{}", pct(z.min))}><span>{ "min" }</span></div>
             <div class="wm low" style={format!("left:{}", pct(z.low))}><span>{ "low" }</span></div>
             <div class="wm high" style={format!("left:{}", pct(z.high))}><span>{ "high" }</span></div>
+            if over { <span class="over" title="free pages far above the high watermark">{ "≫" }</span> }
         </div>
     }
 }

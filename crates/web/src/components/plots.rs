@@ -54,19 +54,15 @@ fn x_range(data: &PlotData) -> std::ops::Range<u64> {
     first..last
 }
 
-fn draw_free(
-    canvas: HtmlCanvasElement,
-    data: &PlotData,
-    names: &[String],
-    theme: Theme,
-) -> DrawResult {
+fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawResult {
     let ink = ink(theme);
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
     let root = backend.into_drawing_area();
     root.fill(&TRANSPARENT)?;
     let n = data.zones.len().max(1);
     let areas = root.split_evenly((n, 1));
-    for ((area, series), name) in areas.iter().zip(&data.zones).zip(names) {
+    for (area, series) in areas.iter().zip(&data.zones) {
+        let name = &series.name;
         let ymax = series
             .free
             .iter()
@@ -93,6 +89,7 @@ fn draw_free(
             .label_style(("sans-serif", 11).into_font().color(&ink.fg))
             .x_labels(5)
             .y_labels(4)
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()?;
         let line = |v: &Vec<u64>| -> Vec<(u64, f64)> {
             data.steps
@@ -164,6 +161,7 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
         .label_style(("sans-serif", 11).into_font().color(&ink.fg))
         .x_labels(4)
         .y_labels(4)
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     let pts = |v: &Vec<u64>| -> Vec<(u64, f64)> {
         data.steps
@@ -205,6 +203,7 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
         .label_style(("sans-serif", 11).into_font().color(&ink.fg))
         .x_labels(4)
         .y_labels(4)
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     chart.draw_series(
         data.latency
@@ -232,27 +231,23 @@ fn fit(canvas: &HtmlCanvasElement) {
 pub fn Plots(props: &PlotsProps) -> Html {
     let free_ref = use_node_ref();
     let act_ref = use_node_ref();
-    let names: Vec<String> = props.view.zones.iter().map(|z| z.name.clone()).collect();
     {
         let free_ref = free_ref.clone();
         let act_ref = act_ref.clone();
-        use_effect_with(
-            (props.data.clone(), props.theme, names),
-            move |(data, theme, names)| {
-                if let Some(c) = free_ref.cast::<HtmlCanvasElement>() {
-                    fit(&c);
-                    if let Err(e) = draw_free(c, data, names, *theme) {
-                        gloo::console::warn!(format!("free-pages plot: {e}"));
-                    }
+        use_effect_with((props.data.clone(), props.theme), move |(data, theme)| {
+            if let Some(c) = free_ref.cast::<HtmlCanvasElement>() {
+                fit(&c);
+                if let Err(e) = draw_free(c, data, *theme) {
+                    gloo::console::warn!(format!("free-pages plot: {e}"));
                 }
-                if let Some(c) = act_ref.cast::<HtmlCanvasElement>() {
-                    fit(&c);
-                    if let Err(e) = draw_activity(c, data, *theme) {
-                        gloo::console::warn!(format!("activity plot: {e}"));
-                    }
+            }
+            if let Some(c) = act_ref.cast::<HtmlCanvasElement>() {
+                fit(&c);
+                if let Err(e) = draw_activity(c, data, *theme) {
+                    gloo::console::warn!(format!("activity plot: {e}"));
                 }
-            },
-        );
+            }
+        });
     }
     let zones = props.view.zones.len().max(1);
     html! {

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use web_sys::{HtmlTextAreaElement, ScrollIntoViewOptions, ScrollLogicalPosition};
+use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::session::{Diagnostic, TokenClass, highlight};
@@ -25,13 +25,17 @@ fn class_of(class: TokenClass) -> &'static str {
     match class {
         TokenClass::Keyword => "tk-kw",
         TokenClass::Type => "tk-ty",
-        TokenClass::Ident => "tk-id",
-        TokenClass::Function => "tk-fn",
+        TokenClass::Builtin => "tk-fn",
+        TokenClass::GfpFlag => "tk-gfp",
+        TokenClass::Constant => "tk-mac",
+        TokenClass::Declaration => "tk-decl",
+        TokenClass::Annotation => "tk-ann",
         TokenClass::Number => "tk-num",
         TokenClass::String => "tk-str",
         TokenClass::Comment => "tk-com",
-        TokenClass::Macro => "tk-mac",
+        TokenClass::Ident => "tk-id",
         TokenClass::Punct => "tk-p",
+        TokenClass::Error => "tk-err",
     }
 }
 
@@ -87,17 +91,40 @@ fn highlight_lines(src: &str) -> Vec<Vec<Piece>> {
     lines
 }
 
+/// The on-screen column (0-based, tabs expanded to 8) of 1-based character column `col`.
+fn visual_col(pieces: &[Piece], col: u32) -> usize {
+    let mut v = 0usize;
+    let chars = pieces.iter().flat_map(|p| p.text.chars());
+    for c in chars.take(col.saturating_sub(1) as usize) {
+        v = if c == '\t' { (v / 8 + 1) * 8 } else { v + 1 };
+    }
+    v
+}
+
 #[component]
 pub fn SourcePane(props: &SourceProps) -> Html {
     let lines = use_memo(props.text.clone(), |text| highlight_lines(text));
     let current_ref = use_node_ref();
+    let scroll_ref = use_node_ref();
     {
         let current_ref = current_ref.clone();
+        let scroll_ref = scroll_ref.clone();
         use_effect_with(props.current_line, move |_| {
-            if let Some(el) = current_ref.cast::<web_sys::Element>() {
-                let opts = ScrollIntoViewOptions::new();
-                opts.set_block(ScrollLogicalPosition::Nearest);
-                el.scroll_into_view_with_scroll_into_view_options(&opts);
+            // Scroll only vertically, and only when the line is out of view
+            // (scrollIntoView would also scroll sideways under the sticky gutter).
+            let (Some(line), Some(scroller)) = (
+                current_ref.cast::<web_sys::HtmlElement>(),
+                scroll_ref.cast::<web_sys::Element>(),
+            ) else {
+                return;
+            };
+            let top = f64::from(line.get_bounding_client_rect().top() as i32)
+                - scroller.get_bounding_client_rect().top();
+            let height = f64::from(scroller.client_height());
+            let line_h = f64::from(line.offset_height());
+            if top < 0.0 || top + line_h > height {
+                let target = f64::from(scroller.scroll_top()) + top - height / 3.0;
+                scroller.set_scroll_top(target.max(0.0) as i32);
             }
         });
     }
@@ -137,7 +164,7 @@ pub fn SourcePane(props: &SourceProps) -> Html {
             if let Some(t) = &props.teaches {
                 <p class="teaches">{ t.clone() }</p>
             }
-            <div class="code-scroll">
+            <div class="code-scroll" ref={scroll_ref}>
                 <div class="code-grid">
                     <div class="gutter" aria-hidden="true">
                         { for (1..=n_lines as u32).map(|n| {
@@ -162,6 +189,13 @@ pub fn SourcePane(props: &SourceProps) -> Html {
                                         { for pieces.iter().map(|p| match p.class {
                                             Some(c) => html! { <span class={c}>{ p.text.clone() }</span> },
                                             None => html! { { p.text.clone() } },
+                                        }) }
+                                        { for diags.iter().map(|d| {
+                                            let vcol = visual_col(pieces, d.col);
+                                            html! {
+                                                <span class="diag-caret" aria-hidden="true"
+                                                    style={format!("left:calc(0.5rem + {vcol}ch);width:1ch")}></span>
+                                            }
                                         }) }
                                         { for diags.iter().map(|d| html! {
                                             <span class="diag-inline" data-col={d.col.to_string()}>
@@ -222,5 +256,13 @@ mod tests {
             vec!["/* a", " b */ int x;", "", "void f(void)"]
         );
         assert!(lines[0].iter().all(|p| p.class == Some("tk-com")));
+    }
+
+    #[wasm_bindgen_test]
+    fn visual_column_expands_tabs() {
+        let lines = highlight_lines("\tx = 1;");
+        assert_eq!(visual_col(&lines[0], 1), 0);
+        assert_eq!(visual_col(&lines[0], 2), 8);
+        assert_eq!(visual_col(&lines[0], 4), 10);
     }
 }

@@ -99,7 +99,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                     </select>
                 </label>
                 <button class="btn small" data-testid="btn-run-until" onclick={run_until}
-                    disabled={props.finished}>{ "Go ⏵" }</button>
+                    disabled={props.finished}>{ "Go ▶" }</button>
                 if let Some(n) = &props.notice {
                     <span class="notice" role="status">{ n.clone() }</span>
                 }
