@@ -7,12 +7,15 @@
 
 mod check;
 mod gfp;
+mod mem;
 mod scenarios;
 
 const USAGE: &str = "usage: gfpscope <command> [args...]
 
 commands:
   gfp decode|encode|effective|explain   GFP masks as a given kernel prints them
+  mem show [--preset NAME] [--view buddyinfo|zoneinfo|pagetypeinfo|slabinfo]
+                                        a preset machine's /proc views (6.12 layout)
   scenarios [--long]                    list the built-in scenarios (name and title)
   check FILE|NAME...                    validate scenario files; exit 1 with diagnostics";
 
@@ -21,6 +24,7 @@ fn dispatch(args: &[String]) -> i32 {
     let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
         Some("gfp") => gfp::main(rest),
+        Some("mem") => mem::main(rest),
         Some("scenarios") => scenarios::main(rest),
         Some("check") => check::main(rest),
         Some("-h" | "--help" | "help") => {
