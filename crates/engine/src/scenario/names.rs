@@ -1,66 +1,25 @@
 //! Predefined names a scenario can use: GFP flags, `PF_*` task flags, `SLAB_*` cache flags,
 //! errno values and a few kernel constants.
 //!
-//! GFP and PF names come from the flags module (`crate::gfp`, `crate::task::TaskFlags::NAMED`);
-//! this file only maps names to them.
+//! GFP and PF names come from the flags module (`crate::gfp::flags`,
+//! `crate::task::TaskFlags::NAMED`); this file only looks them up.
 
-use crate::gfp::Gfp;
+use crate::gfp::{Gfp, flags};
 use crate::task::TaskFlags;
 
-/// GFP names a scenario may use, with their 6.12 values.
-///
-/// TODO(scenario-lang): replace with the flags module's name table (`crate::gfp`) once it
-/// exposes one; until then this lists only names whose value is an existing `Gfp` constant.
-const GFP_NAMES: &[(&str, Gfp)] = &[
-    ("__GFP_DMA", Gfp::DMA),
-    ("__GFP_HIGHMEM", Gfp::HIGHMEM),
-    ("__GFP_DMA32", Gfp::DMA32),
-    ("__GFP_MOVABLE", Gfp::MOVABLE),
-    ("__GFP_RECLAIMABLE", Gfp::RECLAIMABLE),
-    ("__GFP_HIGH", Gfp::HIGH),
-    ("__GFP_IO", Gfp::IO),
-    ("__GFP_FS", Gfp::FS),
-    ("__GFP_ZERO", Gfp::ZERO),
-    ("__GFP_DIRECT_RECLAIM", Gfp::DIRECT_RECLAIM),
-    ("__GFP_KSWAPD_RECLAIM", Gfp::KSWAPD_RECLAIM),
-    ("__GFP_WRITE", Gfp::WRITE),
-    ("__GFP_NOWARN", Gfp::NOWARN),
-    ("__GFP_RETRY_MAYFAIL", Gfp::RETRY_MAYFAIL),
-    ("__GFP_NOFAIL", Gfp::NOFAIL),
-    ("__GFP_NORETRY", Gfp::NORETRY),
-    ("__GFP_MEMALLOC", Gfp::MEMALLOC),
-    ("__GFP_COMP", Gfp::COMP),
-    ("__GFP_NOMEMALLOC", Gfp::NOMEMALLOC),
-    ("__GFP_HARDWALL", Gfp::HARDWALL),
-    ("__GFP_THISNODE", Gfp::THISNODE),
-    ("__GFP_ACCOUNT", Gfp::ACCOUNT),
-    ("__GFP_ZEROTAGS", Gfp::ZEROTAGS),
-    ("__GFP_NOLOCKDEP", Gfp::NOLOCKDEP),
-    ("__GFP_RECLAIM", Gfp::RECLAIM),
-    ("GFP_ATOMIC", Gfp::ATOMIC),
-    ("GFP_KERNEL", Gfp::KERNEL),
-    ("GFP_KERNEL_ACCOUNT", Gfp::KERNEL_ACCOUNT),
-    ("GFP_NOWAIT", Gfp::NOWAIT),
-    ("GFP_NOIO", Gfp::NOIO),
-    ("GFP_NOFS", Gfp::NOFS),
-    ("GFP_USER", Gfp::USER),
-    ("GFP_DMA", Gfp::DMA),
-    ("GFP_DMA32", Gfp::DMA32),
-    ("GFP_HIGHUSER", Gfp::HIGHUSER),
-    ("GFP_HIGHUSER_MOVABLE", Gfp::HIGHUSER_MOVABLE),
-    ("GFP_TRANSHUGE_LIGHT", Gfp::TRANSHUGE_LIGHT),
-    ("GFP_TRANSHUGE", Gfp::TRANSHUGE),
-];
-
-/// The value of a GFP name (`GFP_KERNEL`, `__GFP_NOFAIL`, ...).
+/// The value of a GFP name (`GFP_KERNEL`, `__GFP_NOFAIL`), from the flags module's
+/// 6.12 table (`gfp::flags::FLAGS` and `COMPOSITES`).
 #[must_use]
 pub fn gfp_by_name(name: &str) -> Option<Gfp> {
-    GFP_NAMES.iter().find(|(n, _)| *n == name).map(|(_, g)| *g)
+    flags::lookup_6_12(name)
 }
 
-/// Every GFP name a scenario may use.
+/// Every GFP name a scenario may use: each `__GFP_*` bit, then each composite.
 pub fn gfp_names() -> impl Iterator<Item = &'static str> {
-    GFP_NAMES.iter().map(|(n, _)| *n)
+    flags::FLAGS
+        .iter()
+        .map(|f| f.name)
+        .chain(flags::COMPOSITES.iter().map(|c| c.name))
 }
 
 /// The value of a `PF_*` task flag name.
@@ -215,6 +174,9 @@ mod tests {
         assert_eq!(gfp_by_name("GFP_NOIO"), Some(Gfp(0xc00)));
         assert_eq!(gfp_by_name("GFP_ATOMIC"), Some(Gfp(0x820)));
         assert_eq!(gfp_by_name("GFP_KERNL"), None);
+        assert_eq!(gfp_by_name("__GFP_NOFAIL"), Some(Gfp::NOFAIL));
+        assert!(gfp_names().any(|n| n == "GFP_TRANSHUGE_LIGHT"));
+        assert!(gfp_names().any(|n| n == "__GFP_NOLOCKDEP"));
         assert_eq!(task_flag_by_name("PF_MEMALLOC_NOFS"), Some(0x40000));
         assert_eq!(errno_by_name("ENOMEM"), Some(12));
     }
