@@ -773,7 +773,7 @@ impl Kernel {
                 if superblock && !sc.gfp.contains(Gfp::FS) {
                     // super_cache_scan(): "Deadlock avoidance. We may hold various FS
                     // locks, and we don't want to recurse into the FS that called us".
-                    stopped = Some("!(sc->gfp_mask & __GFP_FS): SHRINK_STOP");
+                    stopped = Some("!(sc->gfp_mask & __GFP_FS)");
                     sc.skip_fs_shrinker += nr_to_scan;
                     break;
                 }
@@ -907,6 +907,16 @@ impl Kernel {
         }
         self.shrink_node(node, &mut sc, None, sink);
         self.report_skips(&sc, "shrink_folio_list", sink);
+        sc.stats.reclaimed = sc.nr_reclaimed;
+        emit(
+            sink,
+            AllocEvent::ReclaimResult {
+                function: "balance_pgdat",
+                priority,
+                stats: sc.stats,
+                progress: sc.nr_reclaimed > 0,
+            },
+        );
         self.stat.pgscan_kswapd += sc.stats.scanned;
         self.stat.pgsteal_kswapd += sc.nr_reclaimed;
         let reclaimed = sc.nr_reclaimed;
@@ -966,7 +976,11 @@ impl Kernel {
         k.woken = false;
         k.order = 0;
         k.highest = None;
-        k.pgdat_dirty = false;
+        if balanced {
+            // clear_pgdat_congested(): the node is balanced again.
+            k.pgdat_dirty = false;
+            k.pgdat_writeback = false;
+        }
         if balanced {
             // Boosted reclaim done: zero the boost.
             if let Some(n) = self.mem.node(node) {
