@@ -4,7 +4,7 @@ use super::page::{NIL, TAIL, kind};
 use super::zone::Zone;
 use super::{
     MAX_PAGE_ORDER, NR_MIGRATETYPES, NR_PAGE_ORDERS, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER,
-    migratetype_is_mergeable, mt_from_index,
+    mt_from_index,
 };
 use crate::gfp::MigrateType;
 
@@ -82,22 +82,19 @@ impl Zone {
                         }
                         b += PAGEBLOCK_NR_PAGES;
                     }
-                    // 2. No two free buddies of the same order that could merge.
-                    if order < MAX_PAGE_ORDER {
+                    // 2. No two free buddies of the same order below pageblock_order (within a
+                    // pageblock nothing ever blocks a merge). At pageblock_order and above a
+                    // HIGHATOMIC (non-mergeable) neighbour blocks the merge, and when
+                    // `unreserve_highatomic_pageblock` later retypes it the kernel does not
+                    // re-merge, so unmerged buddies can legitimately remain there.
+                    if order < PAGEBLOCK_ORDER {
                         let buddy = pfn ^ (1 << order);
                         if self.spans_pfn(super::Pfn(buddy)) {
                             let bf = self.pages[(buddy - self.start_pfn) as usize];
                             if bf.kind == kind::FREE_HEAD && u32::from(bf.order) == order {
-                                let bmt = mt_from_index(usize::from(bf.tag));
-                                let blocked = order >= PAGEBLOCK_ORDER
-                                    && mt != bmt
-                                    && (!migratetype_is_mergeable(mt)
-                                        || !migratetype_is_mergeable(bmt));
-                                if !blocked {
-                                    return err(format!(
-                                        "free buddies {pfn:#x} and {buddy:#x} both free at order {order}"
-                                    ));
-                                }
+                                return err(format!(
+                                    "free buddies {pfn:#x} and {buddy:#x} both free at order {order}"
+                                ));
                             }
                         }
                     }

@@ -170,4 +170,6 @@ pub fn get_order(size: u64) -> u32 {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
