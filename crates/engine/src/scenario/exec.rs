@@ -750,6 +750,18 @@ fn builtin_call(
             emit(out, &here, kind, text.trim_end().to_string(), no_fields());
             Flow::Done(Value::Void)
         }
+        // `current_gfp_context()` is the task module's rule; the scenario only reads it.
+        Builtin::CurrentGfpContext => {
+            let g = arg(0).as_gfp().unwrap_or_default();
+            let eff = interp
+                .tasks
+                .get(t)
+                .map_or(g, |x| x.task.current_gfp_context(g).effective);
+            Flow::Done(Value::Gfp(eff))
+        }
+        Builtin::CurrentFlags => Flow::Done(Value::Int(
+            interp.tasks.get(t).map_or(0, |x| i64::from(x.task.flags.0)),
+        )),
         Builtin::WarnOn | Builtin::WarnOnOnce => {
             let c = arg(0).truthy();
             if c {
