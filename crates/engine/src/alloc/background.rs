@@ -221,7 +221,11 @@ impl Kernel {
         let mut used = 0u64;
         let mut turn = 0u32;
         while used < pages {
-            let cache = if turn % 2 == 0 { dentry } else { inode };
+            let cache = if turn.is_multiple_of(2) {
+                dentry
+            } else {
+                inode
+            };
             turn += 1;
             let Ok(plan) = self.mem.slab.allocate_slab_plan(cache, Gfp::KERNEL) else {
                 break;

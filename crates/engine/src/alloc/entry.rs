@@ -231,7 +231,8 @@ impl Kernel {
         }
     }
 
-    /// Applies the scope, emits the `alloc` event and runs `might_alloc`.
+    /// Applies the scope and emits the `alloc` event.
+    #[allow(clippy::too_many_arguments, clippy::unused_self)]
     pub(crate) fn enter(
         &mut self,
         cur: &mut Current<'_>,
@@ -417,29 +418,26 @@ impl Kernel {
     /// `__free_pages(page, order)` / `free_pages(addr, order)`. Returns false for an
     /// address that is not a live `alloc_pages` block (reported as a `warning` event).
     pub fn free_pages(&mut self, addr: u64, sink: &mut dyn EventSink) -> bool {
-        match self.allocations.get(&addr) {
-            Some(Allocation::Pages { pfn, order, .. }) => {
-                let (pfn, order) = (*pfn, *order);
-                self.allocations.remove(&addr);
-                let _ = self.mem.free_pages(Pfn(pfn), order, sink);
-                emit(
-                    sink,
-                    AllocEvent::Free {
-                        api: "__free_pages",
-                        addr,
-                        order,
-                        pages: 1 << order,
-                    },
-                );
-                true
-            }
-            _ => {
-                self.bad_free("__free_pages", addr, sink);
-                false
-            }
+        if let Some(&Allocation::Pages { pfn, order, .. }) = self.allocations.get(&addr) {
+            self.allocations.remove(&addr);
+            let _ = self.mem.free_pages(Pfn(pfn), order, sink);
+            emit(
+                sink,
+                AllocEvent::Free {
+                    api: "__free_pages",
+                    addr,
+                    order,
+                    pages: 1 << order,
+                },
+            );
+            true
+        } else {
+            self.bad_free("__free_pages", addr, sink);
+            false
         }
     }
 
+    #[allow(clippy::unused_self)]
     pub(crate) fn bad_free(&mut self, api: &'static str, addr: u64, sink: &mut dyn EventSink) {
         emit(
             sink,
@@ -635,28 +633,25 @@ impl Kernel {
 
     /// `vfree(addr)`.
     pub fn vfree(&mut self, addr: u64, sink: &mut dyn EventSink) -> bool {
-        match self.allocations.get(&addr) {
-            Some(Allocation::Vmalloc { .. }) => {
-                if let Some(Allocation::Vmalloc { pages }) = self.allocations.remove(&addr) {
-                    for &p in &pages {
-                        let _ = self.mem.free_pages(Pfn(p), 0, sink);
-                    }
-                    emit(
-                        sink,
-                        AllocEvent::Free {
-                            api: "vfree",
-                            addr,
-                            order: 0,
-                            pages: pages.len() as u64,
-                        },
-                    );
-                }
-                true
+        if let Some(Allocation::Vmalloc { pages }) = self.allocations.get(&addr) {
+            let pages = pages.clone();
+            self.allocations.remove(&addr);
+            for &p in &pages {
+                let _ = self.mem.free_pages(Pfn(p), 0, sink);
             }
-            _ => {
-                self.bad_free("vfree", addr, sink);
-                false
-            }
+            emit(
+                sink,
+                AllocEvent::Free {
+                    api: "vfree",
+                    addr,
+                    order: 0,
+                    pages: pages.len() as u64,
+                },
+            );
+            true
+        } else {
+            self.bad_free("vfree", addr, sink);
+            false
         }
     }
 }

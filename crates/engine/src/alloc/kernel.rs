@@ -533,14 +533,14 @@ impl Kernel {
     pub(crate) fn release_page(&mut self, pfn: u64, sink: &mut dyn EventSink) {
         self.lru_del(pfn);
         let owner = self.meta_of(pfn).owner;
-        if owner > 0 {
-            if let Some(p) = self.procs.get_mut(usize::from(owner - 1)) {
-                match self.mem.page_state(Pfn(pfn)) {
-                    PageState::Anon | PageState::AnonSwapCache => {
-                        p.rss_anon = p.rss_anon.saturating_sub(1);
-                    }
-                    _ => p.rss_file = p.rss_file.saturating_sub(1),
+        if owner > 0
+            && let Some(p) = self.procs.get_mut(usize::from(owner - 1))
+        {
+            match self.mem.page_state(Pfn(pfn)) {
+                PageState::Anon | PageState::AnonSwapCache => {
+                    p.rss_anon = p.rss_anon.saturating_sub(1);
                 }
+                _ => p.rss_file = p.rss_file.saturating_sub(1),
             }
         }
         if let Some(m) = self.meta_mut(pfn) {

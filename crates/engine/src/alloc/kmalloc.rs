@@ -42,9 +42,7 @@ impl Kernel {
             Ok(None) => self.grow_slab(cur, cache, gfp, sink),
             Err(_) => None,
         };
-        let Some(obj) = obj else {
-            return None;
-        };
+        let obj = obj?;
         let addr = self.mem.slab.obj_addr(obj).unwrap_or(0);
         emit(
             sink,
@@ -249,28 +247,27 @@ impl Kernel {
         gfp: Gfp,
         sink: &mut dyn EventSink,
     ) -> AllocResult {
-        match n.checked_mul(size) {
-            Some(bytes) => self.kmalloc_api(cur, "kcalloc", bytes, gfp | Gfp::ZERO, sink),
-            None => {
-                let eff = current_gfp_context(gfp, cur.task.flags).effective;
-                emit(
-                    sink,
-                    AllocEvent::AllocFail {
-                        api: "kcalloc",
-                        order: 0,
-                        gfp: eff,
-                        suppressed: Some(
-                            "n * size overflows (check_mul_overflow): NULL without allocating",
-                        ),
-                        report: Vec::new(),
-                    },
-                );
-                AllocResult {
-                    addr: None,
-                    requested_gfp: gfp,
-                    effective_gfp: eff,
-                    ..AllocResult::default()
-                }
+        if let Some(bytes) = n.checked_mul(size) {
+            self.kmalloc_api(cur, "kcalloc", bytes, gfp | Gfp::ZERO, sink)
+        } else {
+            let eff = current_gfp_context(gfp, cur.task.flags).effective;
+            emit(
+                sink,
+                AllocEvent::AllocFail {
+                    api: "kcalloc",
+                    order: 0,
+                    gfp: eff,
+                    suppressed: Some(
+                        "n * size overflows (check_mul_overflow): NULL without allocating",
+                    ),
+                    report: Vec::new(),
+                },
+            );
+            AllocResult {
+                addr: None,
+                requested_gfp: gfp,
+                effective_gfp: eff,
+                ..AllocResult::default()
             }
         }
     }

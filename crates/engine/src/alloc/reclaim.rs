@@ -194,6 +194,7 @@ impl Kernel {
     }
 
     /// The "opportunity not taken" events of one reclaim pass, aggregated.
+    #[allow(clippy::unused_self)]
     fn report_skips(&self, sc: &ScanControl, function: &'static str, sink: &mut dyn EventSink) {
         let mut skip = |what, missing_flag, count| {
             emit(
@@ -485,7 +486,7 @@ impl Kernel {
         if swap_free > 0 && self.inactive_is_low(node, sc.reclaim_idx, LruList::InactiveAnon) {
             self.shrink_active_list(node_idx, LruList::ActiveAnon, SWAP_CLUSTER_MAX, sc);
         }
-        self.shrink_slab(sc, cur.as_deref_mut(), sink);
+        self.shrink_slab(sc, cur, sink);
         if sc.nr_reclaimed > before
             && let Some(k) = self.kswapd.get_mut(node_idx)
         {

@@ -112,7 +112,7 @@ impl Kernel {
                     && self
                         .mem
                         .zone_mut(zid)
-                        .is_some_and(|z| z.test_and_clear_boosted());
+                        .is_some_and(crate::mem::Zone::test_and_clear_boosted);
                 if sink.enabled() {
                     emit(
                         sink,
@@ -698,6 +698,7 @@ impl Kernel {
     }
 
     /// Accounting for a successful slow-path allocation.
+    #[allow(clippy::unused_self)]
     fn got(&mut self, cur: &mut Current<'_>, g: Got) -> PageOutcome {
         cur.kstack.retain(|f| *f != "__alloc_pages_slowpath");
         PageOutcome::Page(g)

@@ -435,7 +435,7 @@ fn gfp_nofail_warnings_follow_6_12() {
     let mut k = kernel(0);
     let mut t = Task::with_flags(100, "xfsaild", TaskFlags::PF_MEMALLOC);
     let mut c = proc_ctx();
-    drain(&mut k, |z| z.low_wmark_pages());
+    drain(&mut k, crate::mem::Zone::low_wmark_pages);
     let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.alloc_pages(cur, Gfp::KERNEL | Gfp::NOFAIL, 2, s)
     });
@@ -686,7 +686,7 @@ fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
         },
         &mut NullSink,
     );
-    drain(&mut k, |z| z.min_wmark_pages());
+    drain(&mut k, crate::mem::Zone::min_wmark_pages);
     let mut t = nofs_task();
     let mut c = proc_ctx();
     let _ = run(&mut k, &mut t, &mut c, |k, cur, s| {
@@ -725,7 +725,7 @@ fn dirty_machine(cache_pct: u32) -> Kernel {
         },
         &mut NullSink,
     );
-    drain(&mut k, |z| z.min_wmark_pages());
+    drain(&mut k, crate::mem::Zone::min_wmark_pages);
     k
 }
 
@@ -1121,19 +1121,19 @@ fn frees_return_memory_and_bad_frees_warn() {
     let before = k.machine().nr_free_pages();
     let mut t = nofs_task();
     let mut c = proc_ctx();
-    let (p, _) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+    let (pages, _) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.alloc_pages(cur, Gfp::KERNEL, 2, s)
     });
-    let (v, _) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+    let (area, _) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.vmalloc(cur, 3 * 4096, Gfp::KERNEL, s)
     });
-    let (b, _) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+    let (big, _) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.kmalloc(cur, 20000, Gfp::KERNEL, s)
     });
     let mut sink: Vec<Event> = Vec::new();
-    assert!(k.free_pages(p.addr.unwrap(), &mut sink));
-    assert!(k.vfree(v.addr.unwrap(), &mut sink));
-    assert!(k.kvfree(b.addr.unwrap(), &mut sink));
+    assert!(k.free_pages(pages.addr.unwrap(), &mut sink));
+    assert!(k.vfree(area.addr.unwrap(), &mut sink));
+    assert!(k.kvfree(big.addr.unwrap(), &mut sink));
     assert_eq!(k.machine().nr_free_pages(), before);
     assert!(!k.kfree(0xdead_beef, &mut sink));
     assert!(k.kfree(0, &mut sink), "kfree(NULL) is a no-op");
