@@ -220,4 +220,79 @@ mod tests {
         assert!(!without.contains("memalloc_nofs_restore("));
         assert!(without.contains("mutex_lock(&xfs_ilock)"));
     }
+
+    const DOC: &str = include_str!("../../../../docs/scenario-language.md");
+
+    /// The fenced blocks of `docs/scenario-language.md` with the given info string.
+    fn doc_blocks(lang: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur: Option<String> = None;
+        for line in DOC.lines() {
+            match &mut cur {
+                None if line == format!("```{lang}") => cur = Some(String::new()),
+                Some(_) if line == "```" => out.extend(cur.take()),
+                Some(block) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                None => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn docs_cover_every_builtin_and_header_key() {
+        for b in crate::scenario::builtins::BUILTINS {
+            assert!(
+                DOC.contains(&format!("`{}", b.name)),
+                "docs miss builtin {}",
+                b.name
+            );
+        }
+        for k in crate::scenario::header::KEYS {
+            assert!(
+                DOC.contains(&format!("| `{k}` |")),
+                "docs miss header key {k}"
+            );
+        }
+        for e in LIBRARY {
+            assert!(
+                DOC.contains(&format!("| `{}` |", e.name)),
+                "docs miss scenario {}",
+                e.name
+            );
+        }
+    }
+
+    #[test]
+    fn doc_examples_check_as_the_docs_say() {
+        let blocks = doc_blocks("c");
+        assert!(blocks.len() >= 5);
+        let mut bad = 0;
+        for (i, src) in blocks.iter().enumerate() {
+            let (_, diags) = parse_with_warnings("my_driver.c", src);
+            if src.contains("kernal:") {
+                bad += 1;
+                // The text block that follows in the docs, minus the CLI's summary line.
+                let shown = doc_blocks("text")
+                    .into_iter()
+                    .find(|t| t.starts_with("my_driver.c:3:4:"))
+                    .expect("the diagnostics example");
+                let expected: String = shown
+                    .lines()
+                    .filter(|l| !l.ends_with(" errors"))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                assert_eq!(crate::scenario::diag::render_all(&diags, src), expected);
+            } else if src.contains("SYSCALL")
+                || src.contains("WORKQUEUE")
+                || src.contains("SOFTIRQ")
+            {
+                let text: String = diags.iter().map(|d| d.render(src)).collect();
+                assert!(diags.is_empty(), "doc example {i}:\n{text}");
+            }
+        }
+        assert_eq!(bad, 1);
+    }
 }

@@ -889,7 +889,7 @@ impl<'a> Parser<'a> {
                     self.expect_punct("(")?;
                     let cond = self.expr()?;
                     self.expect_punct(")")?;
-                    self.expect_punct(";")?;
+                    self.expect_semi_after_expr()?;
                     return Ok(StmtKind::DoWhile { body, cond });
                 }
                 "for" => return self.for_stmt(),
@@ -900,12 +900,12 @@ impl<'a> Parser<'a> {
                     } else {
                         Some(self.expr()?)
                     };
-                    self.expect_punct(";")?;
+                    self.expect_semi_after_expr()?;
                     return Ok(StmtKind::Return(value));
                 }
                 "break" | "continue" => {
                     self.bump();
-                    self.expect_punct(";")?;
+                    self.expect_semi_after_expr()?;
                     return Ok(if w == "break" {
                         StmtKind::Break
                     } else {
