@@ -400,6 +400,18 @@ impl Kernel {
             .is_some_and(|k| k.woken || k.priority > 0)
     }
 
+    /// kswapd of `node` as a task: `kswapd%d`, PF_MEMALLOC | PF_KSWAPD | PF_KTHREAD
+    /// (set by `kswapd()` for the thread's lifetime, mm/vmscan.c).
+    #[must_use]
+    pub fn kswapd_task(&self, node: u16) -> crate::task::Task {
+        use crate::task::TaskFlags;
+        crate::task::Task::with_flags(
+            90 + u32::from(node),
+            format!("kswapd{node}"),
+            TaskFlags::PF_MEMALLOC | TaskFlags::PF_KSWAPD | TaskFlags::PF_KTHREAD,
+        )
+    }
+
     /// Number of nodes (one kswapd each).
     #[must_use]
     pub fn nr_nodes(&self) -> usize {

@@ -1263,3 +1263,63 @@ fn golden_oom_report() {
     let kill = evs.iter().find(|e| e.kind() == "oom_kill").unwrap();
     insta::assert_snapshot!(kill.report().join("\n"));
 }
+
+#[test]
+fn events_serialise_with_hex_masks_and_snake_case_kinds() {
+    let mut k = kernel(0);
+    let mut t = Task::with_flags(100, "xfs", TaskFlags::PF_MEMALLOC_NOFS);
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 64, Gfp::KERNEL, s)
+    });
+    let json = serde_json::to_value(Event::Alloc(evs[0].clone())).unwrap();
+    assert_eq!(json["source"], "alloc");
+    assert_eq!(json["kind"], "alloc");
+    assert_eq!(json["requested_gfp"], "0xcc0");
+    assert_eq!(json["effective_gfp"], "0xc40");
+    for e in &evs {
+        let v = serde_json::to_value(Event::Alloc(e.clone())).unwrap();
+        assert_eq!(v["kind"], e.kind());
+    }
+}
+
+#[test]
+fn decisions_name_their_kernel_function() {
+    let (mut k, _) = oom_ready(0);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 0, s)
+    });
+    let ds: Vec<_> = evs.iter().filter_map(AllocEvent::decision).collect();
+    assert!(
+        ds.iter()
+            .any(|d| d.stage == crate::view::Stage::FastPath && !d.taken)
+    );
+    assert!(
+        ds.iter()
+            .any(|d| d.stage == crate::view::Stage::DirectReclaim
+                && d.function == "__alloc_pages_direct_reclaim")
+    );
+    assert!(
+        ds.iter().any(|d| d.stage == crate::view::Stage::Oom
+            && d.taken
+            && d.function == "out_of_memory")
+    );
+    assert!(ds.iter().any(|d| d.stage == crate::view::Stage::Success));
+    assert!(
+        ds.iter()
+            .all(|d| !d.function.is_empty() && !d.detail.is_empty())
+    );
+}
+
+#[test]
+fn kswapd_task_has_pf_memalloc_and_pf_kswapd() {
+    let k = kernel(0);
+    let t = k.kswapd_task(0);
+    assert_eq!(t.comm, "kswapd0");
+    assert!(
+        t.flags
+            .contains(TaskFlags::PF_MEMALLOC | TaskFlags::PF_KSWAPD)
+    );
+}
