@@ -1888,4 +1888,93 @@ struct xfs_inode *xfs_inode_alloc(gfp_t gfp)
         let src = wrap("\tkmalloc(8, GFP_KERNL);\n\tfoo();\n\tspin_lock(&m);\n\tint x = y;");
         assert_eq!(errors(&src).len(), 4);
     }
+
+    fn assert_resolved_expr(e: &crate::scenario::ast::Expr, what: &str) {
+        use crate::scenario::ast::SizeofArg;
+        match &e.kind {
+            ExprKind::Name(n) => assert_ne!(n.res, Res::Unresolved, "{what}: {}", n.ident.name),
+            ExprKind::Call(c) => {
+                assert_ne!(c.callee, Callee::Unresolved, "{what}: {}", c.name.name);
+                c.args.iter().for_each(|a| assert_resolved_expr(a, what));
+            }
+            ExprKind::Unary { operand, .. } => assert_resolved_expr(operand, what),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                assert_resolved_expr(lhs, what);
+                assert_resolved_expr(rhs, what);
+            }
+            ExprKind::Assign { target, value, .. } => {
+                assert_resolved_expr(target, what);
+                assert_resolved_expr(value, what);
+            }
+            ExprKind::IncDec { target, .. } => assert_resolved_expr(target, what),
+            ExprKind::Ternary { cond, then, els } => {
+                for x in [cond, then, els] {
+                    assert_resolved_expr(x, what);
+                }
+            }
+            ExprKind::Cast { expr, .. } => assert_resolved_expr(expr, what),
+            ExprKind::Sizeof(arg) => {
+                if let SizeofArg::Expr(x) = &**arg {
+                    assert_resolved_expr(x, what);
+                }
+            }
+            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Null | ExprKind::Bool(_) => {}
+        }
+    }
+
+    fn assert_resolved_stmt(st: &crate::scenario::ast::Stmt, what: &str) {
+        match &st.kind {
+            StmtKind::Decl(ds) => ds
+                .iter()
+                .filter_map(|d| d.init.as_ref())
+                .for_each(|e| assert_resolved_expr(e, what)),
+            StmtKind::Expr(e) | StmtKind::Return(Some(e)) => assert_resolved_expr(e, what),
+            StmtKind::If { cond, then, els } => {
+                assert_resolved_expr(cond, what);
+                assert_resolved_stmt(then, what);
+                if let Some(e) = els {
+                    assert_resolved_stmt(e, what);
+                }
+            }
+            StmtKind::While { cond, body } | StmtKind::DoWhile { body, cond } => {
+                assert_resolved_expr(cond, what);
+                assert_resolved_stmt(body, what);
+            }
+            StmtKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                if let Some(i) = init {
+                    assert_resolved_stmt(i, what);
+                }
+                cond.iter()
+                    .chain(step.iter())
+                    .for_each(|e| assert_resolved_expr(e, what));
+                assert_resolved_stmt(body, what);
+            }
+            StmtKind::Block(b) => b.stmts.iter().for_each(|s| assert_resolved_stmt(s, what)),
+            StmtKind::Return(None) | StmtKind::Break | StmtKind::Continue | StmtKind::Empty => {}
+        }
+    }
+
+    /// The ARCHITECTURE.md invariant: a checked scenario has no unresolved name or call.
+    #[test]
+    fn checked_library_scenarios_are_fully_resolved() {
+        for e in crate::scenario::library::LIBRARY {
+            let s = parse(&e.file_name(), e.source).unwrap();
+            let bodies = s.functions.iter().chain(s.tasks.iter().map(|t| &t.entry));
+            for f in bodies {
+                f.body
+                    .stmts
+                    .iter()
+                    .for_each(|st| assert_resolved_stmt(st, e.name));
+            }
+            s.globals
+                .iter()
+                .filter_map(|g| g.init.as_ref())
+                .for_each(|x| assert_resolved_expr(x, e.name));
+        }
+    }
 }
