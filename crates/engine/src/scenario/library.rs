@@ -279,11 +279,11 @@ mod tests {
                     .into_iter()
                     .find(|t| t.starts_with("my_driver.c:3:4:"))
                     .expect("the diagnostics example");
-                let expected: String = shown
-                    .lines()
-                    .filter(|l| !l.ends_with(" errors"))
-                    .map(|l| format!("{l}\n"))
-                    .collect();
+                let mut expected = String::new();
+                for l in shown.lines().filter(|l| !l.ends_with(" errors")) {
+                    expected.push_str(l);
+                    expected.push('\n');
+                }
                 assert_eq!(crate::scenario::diag::render_all(&diags, src), expected);
             } else if src.contains("SYSCALL")
                 || src.contains("WORKQUEUE")
