@@ -380,11 +380,22 @@ impl Kernel {
         order: u32,
         sink: &mut dyn EventSink,
     ) -> AllocResult {
+        self.alloc_pages_api(cur, "alloc_pages", gfp, order, sink)
+    }
+
+    fn alloc_pages_api(
+        &mut self,
+        cur: &mut Current<'_>,
+        api: &'static str,
+        gfp: Gfp,
+        order: u32,
+        sink: &mut dyn EventSink,
+    ) -> AllocResult {
         self.begin_call();
-        let eff = self.enter(cur, "alloc_pages", gfp, None, order, None, sink);
+        let eff = self.enter(cur, api, gfp, None, order, None, sink);
         cur.kstack.push("alloc_pages_noprof");
         self.might_alloc(cur, eff, sink);
-        let got = self.pages_for(cur, "alloc_pages", eff, order, sink);
+        let got = self.pages_for(cur, api, eff, order, sink);
         cur.kstack.clear();
         let addr = got.map(|(pfn, _)| {
             let site = self.site_id(&cur.site.function, cur.site.line);
@@ -412,7 +423,13 @@ impl Kernel {
         order: u32,
         sink: &mut dyn EventSink,
     ) -> AllocResult {
-        self.alloc_pages(cur, gfp.without(Gfp::HIGHMEM), order, sink)
+        self.alloc_pages_api(
+            cur,
+            "__get_free_pages",
+            gfp.without(Gfp::HIGHMEM),
+            order,
+            sink,
+        )
     }
 
     /// `__free_pages(page, order)` / `free_pages(addr, order)`. Returns false for an
@@ -532,7 +549,7 @@ impl Kernel {
                 self.fail_event(
                     cur,
                     "vmalloc",
-                    gfp,
+                    page_gfp.without(Gfp::NOWARN),
                     0,
                     Some(format!(
                         "vmalloc error: size {}, failed to allocate pages",

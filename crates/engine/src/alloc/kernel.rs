@@ -197,7 +197,8 @@ pub struct KernelConfig {
     pub max_slowpath_loops: u32,
     /// Kernel threads' writeback per flusher step (pages).
     pub flusher_batch: u64,
-    /// Dirty pages start writeback after this many pages (`dirty_background` threshold).
+    /// Dirty pages start writeback after this many pages (`vm.dirty_background_bytes`);
+    /// `u64::MAX` means `vm.dirty_background_ratio` = 10 % of memory.
     pub dirty_background_pages: u64,
     /// Scope save/restore semantics of the kernel version being modelled (vmalloc's
     /// internal NOFS/NOIO scope uses them).

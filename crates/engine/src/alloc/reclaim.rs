@@ -1040,7 +1040,13 @@ impl Kernel {
         }
         let dirty = self.count_dirty();
         let mut started = 0u64;
-        if self.flusher_woken || dirty > self.cfg.dirty_background_pages {
+        // vm.dirty_background_ratio = 10 (% of memory) unless configured in pages.
+        let background = if self.cfg.dirty_background_pages == u64::MAX {
+            self.mem.totalram_pages() / 10
+        } else {
+            self.cfg.dirty_background_pages
+        };
+        if self.flusher_woken || dirty > background {
             self.flusher_woken = false;
             started = self.flusher_write(self.cfg.flusher_batch);
         }

@@ -1323,3 +1323,35 @@ fn kswapd_task_has_pf_memalloc_and_pf_kswapd() {
             .contains(TaskFlags::PF_MEMALLOC | TaskFlags::PF_KSWAPD)
     );
 }
+
+#[test]
+fn nomemalloc_denies_pf_memalloc_reserves() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 1);
+    let mut t = Task::with_flags(100, "kswapd0", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NOMEMALLOC, 0, s)
+    });
+    assert!(r.addr.is_none());
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Reserves { granted: false, why, .. } if why.contains("__GFP_NOMEMALLOC"))));
+}
+
+#[test]
+fn gfp_memalloc_grants_no_watermarks_outside_pf_memalloc() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 1);
+    let mut t = nofs_task();
+    let mut c = proc_ctx();
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::ATOMIC | Gfp::MEMALLOC, 0, s)
+    });
+    assert!(r.addr.is_some());
+    assert!(evs.iter().any(|e| matches!(
+        e,
+        AllocEvent::AllocOk {
+            pfmemalloc: true,
+            ..
+        }
+    )));
+}
