@@ -101,7 +101,19 @@ impl Kernel {
 
     pub(crate) fn begin_call(&mut self) {
         self.stop_flag = false;
-        self.killed_now.clear();
+    }
+
+    /// Pids the OOM killer killed since the last entry-point return or `take_killed`
+    /// (background tasks and kswapd steps can trigger kills too): the interpreter stops
+    /// those tasks.
+    pub fn take_killed(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.killed_now)
+    }
+
+    /// Whether the process `pid` was OOM-killed.
+    #[must_use]
+    pub fn is_killed(&self, pid: u32) -> bool {
+        self.procs.iter().any(|p| p.pid == pid && p.killed)
     }
 
     pub(crate) fn finish(

@@ -1065,25 +1065,21 @@ impl Kernel {
     /// The flusher (`wb_workfn`): start writeback of up to `n` dirty pages, oldest first.
     fn flusher_write(&mut self, n: u64) -> u64 {
         let mut started = 0u64;
-        for node in 0..self.lru.len() {
+        // Disjoint field borrows: the lists are read while pages change state.
+        let (lru, meta, mem, writeback) =
+            (&self.lru, &self.meta, &mut self.mem, &mut self.writeback);
+        for node in lru {
             for list in [LruList::InactiveFile, LruList::ActiveFile] {
-                let entries: Vec<(u32, u16)> = self.lru[node].lists[list as usize]
-                    .iter()
-                    .copied()
-                    .collect();
-                for (pfn, stamp) in entries {
+                for &(pfn, stamp) in &node.lists[list as usize] {
                     if started >= n {
                         return started;
                     }
-                    let m = self.meta_of(u64::from(pfn));
-                    if m.lru != list.code() || m.stamp != stamp {
-                        continue;
-                    }
-                    if self.mem.page_state(Pfn(u64::from(pfn))) == PageState::PageCacheDirty {
-                        let _ = self
-                            .mem
-                            .set_state(Pfn(u64::from(pfn)), PageState::Writeback);
-                        self.writeback.push(pfn);
+                    let live = meta
+                        .get(pfn as usize)
+                        .is_some_and(|m| m.lru == list.code() && m.stamp == stamp);
+                    if live && mem.page_state(Pfn(u64::from(pfn))) == PageState::PageCacheDirty {
+                        let _ = mem.set_state(Pfn(u64::from(pfn)), PageState::Writeback);
+                        writeback.push(pfn);
                         started += 1;
                     }
                 }
