@@ -472,12 +472,12 @@ pub fn App() -> Html {
     } else {
         None
     };
-    let teaches = state
+    let item = state
         .library
         .iter()
-        .find(|s| s.name == state.scenario.as_str())
-        .map(|s| s.teaches.clone())
-        .filter(|t| !t.is_empty());
+        .find(|s| s.name == state.scenario.as_str());
+    let teaches = item.map(|s| s.teaches.clone()).filter(|t| !t.is_empty());
+    let citation = item.map(|s| s.citation.clone()).filter(|t| !t.is_empty());
 
     html! {
         <div class="app">
@@ -524,6 +524,7 @@ pub fn App() -> Html {
                         diagnostics={state.diagnostics.clone()}
                         edited={state.edited}
                         teaches={teaches}
+                        citation={citation}
                         on_edit={on_edit}
                         on_revert={send(&dispatcher, || Action::Revert)}
                     />
@@ -541,7 +542,7 @@ pub fn App() -> Html {
                         />
                     </section>
                     <section class="col col-memory">
-                        <DecisionPanel view={snap.view.clone()} previous={snap.previous_decisions.clone()} />
+                        <DecisionPanel view={snap.view.clone()} detail={snap.detail.clone()} />
                         <MemoryMap view={snap.view.clone()} pages={snap.pages.clone()} theme={state.theme} />
                         <Plots view={snap.view.clone()} data={snap.plots.clone()} theme={state.theme} />
                         <BuddyPanel view={snap.view.clone()} />

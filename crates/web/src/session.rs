@@ -99,8 +99,9 @@ pub struct Snapshot {
     pub last_break_hit: Option<bool>,
     /// When this step made no allocation: the latest earlier one seen in this session.
     pub previous_alloc: Option<(u64, Rc<AllocView>)>,
-    /// When this step took no allocator decision: the latest earlier ones seen.
-    pub previous_decisions: Option<(u64, Rc<[DecisionView]>)>,
+    /// Slow-path decisions and reclaim details of this step or, when it had none,
+    /// of the latest earlier step seen that had some (with that step's number).
+    pub detail: Option<(u64, Rc<Detail>)>,
 }
 
 /// How many log entries the event log shows (the newest ones).
@@ -120,7 +121,36 @@ pub struct Session {
     plots_len: usize,
     /// Allocations and decisions per step, as seen so far (for the "from step N" views).
     allocs: BTreeMap<u64, Rc<AllocView>>,
-    decisions: BTreeMap<u64, Rc<[DecisionView]>>,
+    details: BTreeMap<u64, Rc<Detail>>,
+}
+
+/// Log kinds shown as reclaim details in the decision panel.
+pub const RECLAIM_KINDS: &[&str] = &[
+    "direct_reclaim",
+    "shrink_slab",
+    "reclaim_skip",
+    "reclaim_result",
+    "reclaim_retry",
+    "writeback",
+    "compaction",
+    "kswapd",
+    "nopage",
+    "oom_kill",
+    "oom_skip",
+    "alloc_fail",
+];
+
+/// Task name the engine gives background memory users.
+pub const BACKGROUND_TASK: &str = "<background>";
+
+/// What the decision panel shows for one step.
+#[derive(Debug, PartialEq)]
+pub struct Detail {
+    pub decisions: Vec<DecisionView>,
+    /// Reclaim-related log entries of the scenario's tasks (not background users).
+    pub reclaim: Vec<LogEntry>,
+    /// Reclaim-related entries of background memory users in the same step.
+    pub background: usize,
 }
 
 /// A built-in scenario as the picker shows it (all text from its header).
@@ -165,7 +195,7 @@ impl Session {
             plots: Rc::new(PlotData::default()),
             plots_len: usize::MAX,
             allocs: BTreeMap::new(),
-            decisions: BTreeMap::new(),
+            details: BTreeMap::new(),
         };
         s.refresh_shared();
         Ok(s)
@@ -209,9 +239,19 @@ impl Session {
         if let Some(a) = &view.alloc {
             self.allocs.insert(step, Rc::new(a.clone()));
         }
-        if !view.decisions.is_empty() {
-            self.decisions
-                .insert(step, Rc::from(view.decisions.clone()));
+        let reclaim = |e: &&LogEntry| RECLAIM_KINDS.contains(&e.kind.as_str());
+        let (background, own): (Vec<&LogEntry>, Vec<&LogEntry>) = view
+            .events
+            .iter()
+            .filter(reclaim)
+            .partition(|e| e.task == BACKGROUND_TASK);
+        if !view.decisions.is_empty() || !own.is_empty() {
+            let detail = Detail {
+                decisions: view.decisions.clone(),
+                reclaim: own.into_iter().cloned().collect(),
+                background: background.len(),
+            };
+            self.details.insert(step, Rc::new(detail));
         }
         let previous_alloc = view
             .alloc
@@ -219,11 +259,10 @@ impl Session {
             .then(|| self.allocs.range(..step).next_back())
             .flatten()
             .map(|(s, a)| (*s, Rc::clone(a)));
-        let previous_decisions = view
-            .decisions
-            .is_empty()
-            .then(|| self.decisions.range(..step).next_back())
-            .flatten()
+        let detail = self
+            .details
+            .range(..=step)
+            .next_back()
             .map(|(s, d)| (*s, Rc::clone(d)));
         let log = self.run.log();
         let upto = log.partition_point(|e| e.step <= step);
@@ -242,7 +281,7 @@ impl Session {
             plots: Rc::clone(&self.plots),
             last_break_hit: None,
             previous_alloc,
-            previous_decisions,
+            detail,
         }
     }
 

@@ -29,6 +29,22 @@ fn columns(a: &AllocView) -> Vec<&GfpBitView> {
     cols
 }
 
+/// The engine's `%#x(%pGg)` text with line-break opportunities after each `|` and `(`.
+fn breakable(text: &str) -> Html {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['|', '(']) {
+        let (head, tail) = rest.split_at(i + 1);
+        parts.push(head);
+        rest = tail;
+    }
+    parts.push(rest);
+    parts
+        .into_iter()
+        .map(|p| html! { <>{ p }<wbr /></> })
+        .collect::<Html>()
+}
+
 fn is_set(bits: &[GfpBitView], name: &str) -> bool {
     bits.iter().any(|b| b.name == name && b.set)
 }
@@ -66,18 +82,17 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
                 { "requested mask → " }<code>{ "current_gfp_context()" }</code>{ " → effective mask" }
             </p>
             <table class="bit-table">
+                <colgroup><col class="c-bit" /><col /><col /></colgroup>
                 <thead>
                     <tr>
                         <th class="bitcol">{ "gfp bit" }</th>
                         <th class="mask" data-testid="requested-mask">
                             <span class="cap">{ "requested" }</span>
-                            <code class="hex">{ format!("{:#x}", a.requested.mask) }</code>
-                            <span class="pgg">{ a.requested.text.clone() }</span>
+                            <span class="pgg" title={format!("{:#x}", a.requested.mask)}>{ breakable(&a.requested.text) }</span>
                         </th>
                         <th class="mask" data-testid="effective-mask">
                             <span class="cap">{ "effective" }</span>
-                            <code class="hex">{ format!("{:#x}", a.effective.mask) }</code>
-                            <span class="pgg">{ a.effective.text.clone() }</span>
+                            <span class="pgg" title={format!("{:#x}", a.effective.mask)}>{ breakable(&a.effective.text) }</span>
                         </th>
                     </tr>
                 </thead>
@@ -99,7 +114,7 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
                                     title={removed.map(|r| format!("Removed by {}: {}", r.by, r.why))}>
                                     if let Some(r) = removed {
                                         <s>{ "1" }</s>{ " → 0 " }
-                                        <span class="pf">{ format!("cleared by {}", r.by) }</span>
+                                        <span class="pf">{ "cleared by " }<br />{ r.by.clone() }</span>
                                     } else {
                                         { if eff { "1" } else { "0" } }
                                     }

@@ -7,13 +7,16 @@
 use std::rc::Rc;
 
 use gfpscope_engine::view::{DecisionView, Stage, StepView};
+
+use crate::session::Detail;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct DecisionProps {
     pub view: Rc<StepView>,
+    /// This step's (or the latest earlier step's) decisions and reclaim details.
     #[prop_or_default]
-    pub previous: Option<(u64, Rc<[DecisionView]>)>,
+    pub detail: Option<(u64, Rc<Detail>)>,
 }
 
 /// Boxes of the main column, top to bottom, with their titles.
@@ -181,24 +184,27 @@ fn diagram(decisions: &[DecisionView]) -> Html {
 
 #[component]
 pub fn DecisionPanel(props: &DecisionProps) -> Html {
-    let (decisions, from): (&[DecisionView], Option<u64>) =
-        match (props.view.decisions.is_empty(), &props.previous) {
-            (false, _) => (&props.view.decisions, None),
-            (true, Some((step, d))) => (d, Some(*step)),
-            (true, None) => (&[], None),
+    let step = props.view.step;
+    let Some((at, detail)) = &props.detail else {
+        return html! {
+            <div class="panel decision-panel" data-testid="decision-panel">
+                <div class="panel-head"><h2>{ "Allocator decisions" }</h2></div>
+                <p class="empty-note">{ "No allocator decision yet. When a step allocates, the slow path it takes (fast path, kswapd, reclaim, compaction, OOM) lights up here, with what reclaim did and skipped." }</p>
+            </div>
         };
+    };
+    let stale = *at != step;
+    let decisions: &[DecisionView] = &detail.decisions;
     html! {
-        <div class={classes!("panel", "decision-panel", from.map(|_| "stale"))} data-testid="decision-panel">
+        <div class={classes!("panel", "decision-panel", stale.then_some("stale"))} data-testid="decision-panel">
             <div class="panel-head">
                 <h2>{ "Allocator decisions" }</h2>
-                if let Some(step) = from {
-                    <span class="badge">{ format!("from step {step}") }</span>
+                if stale {
+                    <span class="badge">{ format!("from step {at}") }</span>
                 }
             </div>
-            if decisions.is_empty() {
-                <p class="empty-note">{ "No allocator decision yet. When a step allocates, the slow path it takes (fast path, kswapd, reclaim, compaction, OOM) lights up here." }</p>
-            } else {
-                <div class="decision-body">
+            <div class="decision-body">
+                if !decisions.is_empty() {
                     { diagram(decisions) }
                     <ol class="decisions">
                         { for decisions.iter().map(|d| html! {
@@ -213,8 +219,24 @@ pub fn DecisionPanel(props: &DecisionProps) -> Html {
                             </li>
                         }) }
                     </ol>
-                </div>
-            }
+                }
+                if !detail.reclaim.is_empty() || detail.background > 0 {
+                    <div class="reclaim-details">
+                        <h3>{ "Reclaim details" }</h3>
+                        <ul>
+                            { for detail.reclaim.iter().map(|e| html! {
+                                <li class={classes!("rd", format!("k-{}", e.kind))} title={format!("step {} · task {}", e.step, e.task)}>
+                                    <span class="kind">{ e.kind.clone() }</span>
+                                    <span class="text">{ e.text.clone() }</span>
+                                </li>
+                            }) }
+                        </ul>
+                        if detail.background > 0 {
+                            <p class="bg-note">{ format!("+ {} reclaim event(s) of background memory users in this step (see the event log).", detail.background) }</p>
+                        }
+                    </div>
+                }
+            </div>
         </div>
     }
 }

@@ -16,6 +16,8 @@ pub struct SourceProps {
     pub diagnostics: Rc<[Diagnostic]>,
     pub edited: bool,
     pub teaches: Option<AttrValue>,
+    #[prop_or_default]
+    pub citation: Option<AttrValue>,
     pub on_edit: Callback<String>,
     pub on_revert: Callback<()>,
 }
@@ -162,7 +164,12 @@ pub fn SourcePane(props: &SourceProps) -> Html {
                 }
             </div>
             if let Some(t) = &props.teaches {
-                <p class="teaches">{ t.clone() }</p>
+                <details class="teaches">
+                    <summary title="What this scenario teaches (click for its source)">{ t.clone() }</summary>
+                    if let Some(c) = &props.citation {
+                        <p class="cite">{ "Source: " }{ c.clone() }</p>
+                    }
+                </details>
             }
             <div class="code-scroll" ref={scroll_ref}>
                 <div class="code-grid">
