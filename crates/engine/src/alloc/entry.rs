@@ -152,10 +152,12 @@ impl Kernel {
                 .map(|l| (l.name.clone(), l.kind.sleeps(), l.site.function.clone()))
                 .collect();
             for (name, sleeping, at) in held {
-                let key = normalize_lock(&name);
-                if !self.lockdep_reported.insert(key) {
-                    continue;
+                // lockdep reports the first problem and then turns itself off
+                // (debug_locks_off_graph_unlock): one report per run.
+                if !self.lockdep_reported.is_empty() {
+                    break;
                 }
+                self.lockdep_reported.insert(normalize_lock(&name));
                 let lock = report::LockdepLock {
                     name: name.clone(),
                     sleeping,
