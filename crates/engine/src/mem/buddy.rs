@@ -11,7 +11,7 @@
 //! A pcp layer would sit in front of [`Zone::rmqueue`] and call it in batches.
 
 use super::event::MemEvent;
-use super::page::{NIL, PageFrame, TAIL, kind};
+use super::page::{Link, NIL, PageFrame, TAIL, kind};
 use super::zone::Zone;
 use super::{
     MAX_PAGE_ORDER, MIGRATE_PCPTYPES, MemError, NR_PAGE_ORDERS, PAGEBLOCK_NR_PAGES,
@@ -26,6 +26,23 @@ const FALLBACKS: [[MigrateType; MIGRATE_PCPTYPES - 1]; MIGRATE_PCPTYPES] = [
     [MigrateType::Reclaimable, MigrateType::Unmovable],
     [MigrateType::Unmovable, MigrateType::Movable],
 ];
+
+/// `prev` of an allocated head: every page of the block has the head's kind and tag.
+pub(crate) const HOMOGENEOUS: u32 = NIL;
+/// `prev` of an allocated head after `set_state` changed a single page of the block.
+pub(crate) const MIXED: u32 = 1;
+/// An allocated tail page as `rmqueue` hands it out.
+const ALLOC_TAIL: PageFrame = PageFrame {
+    kind: kind::KERNEL,
+    order: TAIL,
+    tag: 0,
+};
+/// A page inside a free block that is not its head.
+const FREE_TAIL_FRAME: PageFrame = PageFrame {
+    kind: kind::FREE_TAIL,
+    order: 0,
+    tag: 0,
+};
 
 /// `page_group_by_mobility_disabled`: off on every modelled machine (each has far more
 /// than pageblock_nr_pages × MIGRATE_TYPES pages above the high watermarks).
@@ -47,42 +64,40 @@ impl Zone {
         if head == NIL {
             list.head = idx;
             list.tail = idx;
-            let f = &mut self.pages[idx as usize];
-            f.next = NIL;
-            f.prev = NIL;
+            self.links[idx as usize] = Link::NIL;
         } else if tail {
             list.tail = idx;
-            self.pages[last as usize].next = idx;
-            let f = &mut self.pages[idx as usize];
-            f.prev = last;
-            f.next = NIL;
+            self.links[last as usize].next = idx;
+            self.links[idx as usize] = Link {
+                next: NIL,
+                prev: last,
+            };
         } else {
             list.head = idx;
-            self.pages[head as usize].prev = idx;
-            let f = &mut self.pages[idx as usize];
-            f.next = head;
-            f.prev = NIL;
+            self.links[head as usize].prev = idx;
+            self.links[idx as usize] = Link {
+                next: head,
+                prev: NIL,
+            };
         }
     }
 
     #[inline]
     fn list_del(&mut self, idx: u32, order: u32, mt: MigrateType) {
-        let PageFrame { next, prev, .. } = self.pages[idx as usize];
+        let Link { next, prev } = self.links[idx as usize];
         let list = &mut self.free_area[order as usize][mt_index(mt)];
         list.len -= 1;
         if prev == NIL {
             list.head = next;
         } else {
-            self.pages[prev as usize].next = next;
+            self.links[prev as usize].next = next;
         }
         if next == NIL {
             list.tail = prev;
         } else {
-            self.pages[next as usize].prev = prev;
+            self.links[next as usize].prev = prev;
         }
-        let f = &mut self.pages[idx as usize];
-        f.next = NIL;
-        f.prev = NIL;
+        self.links[idx as usize] = Link::NIL;
     }
 
     /// `account_freepages()`.
@@ -592,12 +607,10 @@ impl Zone {
     fn mark_allocated(&mut self, idx: u32, order: u32) {
         let n = 1usize << order;
         let start = idx as usize;
-        for f in &mut self.pages[start..start + n] {
-            f.kind = kind::KERNEL;
-            f.order = TAIL;
-            f.tag = 0;
-        }
+        // prep_new_page() touches every page of the block; here one fill of whole frames.
+        self.pages[start..start + n].fill(ALLOC_TAIL);
         self.pages[start].order = order as u8;
+        self.links[start].prev = HOMOGENEOUS;
         self.nr_by_kind[usize::from(kind::KERNEL)] += n as u64;
     }
 
@@ -656,14 +669,17 @@ impl Zone {
     ) {
         let start = self.idx(pfn) as usize;
         let n = 1usize << order;
-        for f in &mut self.pages[start..start + n] {
-            if kind::is_allocated(f.kind) {
-                self.nr_by_kind[usize::from(f.kind)] -= 1;
+        let head = self.pages[start];
+        if kind::is_allocated(head.kind) {
+            if self.links[start].prev == HOMOGENEOUS {
+                self.nr_by_kind[usize::from(head.kind)] -= n as u64;
+            } else {
+                for f in &self.pages[start..start + n] {
+                    self.nr_by_kind[usize::from(f.kind)] -= 1;
+                }
             }
-            f.kind = kind::FREE_TAIL;
-            f.order = 0;
-            f.tag = 0;
         }
+        self.pages[start..start + n].fill(FREE_TAIL_FRAME);
         // split_large_buddy(): at most pageblock_order at a time, each with the migratetype
         // of its own pageblock.
         let chunk_order = order.min(PAGEBLOCK_ORDER);
@@ -891,6 +907,7 @@ impl Zone {
             f.kind = k;
             f.tag = tag;
         }
+        self.links[start].prev = HOMOGENEOUS;
         Ok(())
     }
 
@@ -914,10 +931,15 @@ impl Zone {
                 found: format!("{:?}", super::PageState::decode_used(f.kind, f.tag)),
             });
         }
+        let changed = f.kind != k || f.tag != tag;
         self.nr_by_kind[usize::from(f.kind)] -= 1;
         self.nr_by_kind[usize::from(k)] += 1;
         f.kind = k;
         f.tag = tag;
+        if changed && let Some((head, _)) = self.alloc_head(pfn.0) {
+            let i = self.idx(head) as usize;
+            self.links[i].prev = MIXED;
+        }
         Ok(())
     }
 

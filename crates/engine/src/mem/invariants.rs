@@ -123,8 +123,15 @@ impl Zone {
                     if i + n > self.pages.len() {
                         return err(format!("allocated block {pfn:#x} runs past the zone"));
                     }
+                    let homogeneous = self.links[i].prev == super::buddy::HOMOGENEOUS;
                     for j in i..i + n {
                         let t = self.pages[j];
+                        if homogeneous && (t.kind != f.kind || t.tag != f.tag) {
+                            return err(format!(
+                                "block {pfn:#x}/{order} is marked homogeneous but page {:#x} differs",
+                                self.pfn_of(j as u32)
+                            ));
+                        }
                         if !kind::is_allocated(t.kind) || (j > i && t.order != TAIL) {
                             return err(format!(
                                 "page {:#x} in allocated block {pfn:#x}/{order} is not an allocated tail",
@@ -161,7 +168,7 @@ impl Zone {
                             f.tag
                         ));
                     }
-                    if f.prev != prev {
+                    if self.links[cur as usize].prev != prev {
                         return err(format!(
                             "free list {order}/{mt_i}: bad prev link at {:#x}",
                             self.pfn_of(cur)
@@ -175,7 +182,7 @@ impl Zone {
                         ));
                     }
                     prev = cur;
-                    cur = f.next;
+                    cur = self.links[cur as usize].next;
                 }
                 if list.tail != prev {
                     return err(format!("free list {order}/{mt_i}: tail pointer is stale"));

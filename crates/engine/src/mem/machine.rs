@@ -3,7 +3,7 @@
 //! mm/page_alloc.c 6.12 (§4.1, §4.2, §4.4).
 
 use super::config::{MachineConfig, MinFreeKbytes};
-use super::page::{PageFrame, kind};
+use super::page::{Link, PageFrame, kind};
 use super::slab::Slub;
 use super::zone::Zone;
 use super::{
@@ -16,6 +16,7 @@ use crate::view::{ZoneView, page_code};
 
 /// In debug builds every mutation of a zone with at most this many frames re-checks all
 /// invariants of that zone (bigger zones are checked by tests and proptests explicitly).
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
 pub(crate) const DEBUG_FULL_CHECK_MAX_PAGES: usize = 1 << 15;
 
 /// `pg_data_t`: one NUMA node.
@@ -178,6 +179,26 @@ impl Machine {
     #[must_use]
     pub fn totalram_pages(&self) -> u64 {
         self.zones().map(Zone::managed_pages).sum()
+    }
+
+    /// Spanned page frames of all zones (frames the model stores).
+    #[must_use]
+    pub fn spanned_pages(&self) -> u64 {
+        self.zones().map(Zone::spanned_pages).sum()
+    }
+
+    /// Heap bytes held by the per-page and per-pageblock arrays of all zones (the part of
+    /// the model that grows with memory size; slab bookkeeping is extra and per slab).
+    #[must_use]
+    pub fn page_array_bytes(&self) -> u64 {
+        self.zones()
+            .map(|z| {
+                (z.pages.capacity() * std::mem::size_of::<PageFrame>()
+                    + z.links.capacity() * std::mem::size_of::<Link>()
+                    + z.pageblock_mt.capacity() * std::mem::size_of::<MigrateType>())
+                    as u64
+            })
+            .sum()
     }
 
     // ---- buddy entry points --------------------------------------------------------
@@ -489,6 +510,7 @@ fn boot_zone(zone: &mut Zone, zc: &super::ZoneConfig) {
         };
         n
     ];
+    zone.links = vec![Link::NIL; n];
     for r in &zc.holes {
         for f in &mut zone.pages[(r.start - zc.start_pfn) as usize..(r.end - zc.start_pfn) as usize]
         {

@@ -1,4 +1,4 @@
-//! Per-page-frame state, 12 bytes per frame.
+//! Per-page-frame state: 4 bytes of state plus 8 bytes of free-list links per frame.
 //!
 //! A frame is either part of a free buddy block (the head carries order and migratetype,
 //! like `PageBuddy` + `page_private`; the other pages are plain tails), part of an
@@ -36,14 +36,12 @@ pub(crate) mod kind {
     }
 }
 
-/// One page frame. `next`/`prev` link free-block heads on their free list (zone-local
-/// indices); `order` is the block order on heads (free or allocated) and [`TAIL`] on
-/// allocated tails; `tag` is the migratetype of a free head, the call-site id of a kernel
-/// allocation or the cache id of a slab page.
+/// One page frame's state (4 bytes, so that marking a block's pages is a narrow fill).
+/// `order` is the block order on heads (free or allocated) and [`TAIL`] on allocated tails;
+/// `tag` is the migratetype of a free head, the call-site id of a kernel allocation or the
+/// cache id of a slab page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PageFrame {
-    pub(crate) next: u32,
-    pub(crate) prev: u32,
     pub(crate) kind: u8,
     pub(crate) order: u8,
     pub(crate) tag: u16,
@@ -51,11 +49,24 @@ pub(crate) struct PageFrame {
 
 impl PageFrame {
     pub(crate) const HOLE: PageFrame = PageFrame {
-        next: NIL,
-        prev: NIL,
         kind: kind::HOLE,
         order: 0,
         tag: 0,
+    };
+}
+
+/// Free-list links of a frame (zone-local indices), meaningful on free-block heads only.
+/// On an allocated head `prev` instead records whether the block is homogeneous.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub(crate) next: u32,
+    pub(crate) prev: u32,
+}
+
+impl Link {
+    pub(crate) const NIL: Link = Link {
+        next: NIL,
+        prev: NIL,
     };
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::page::{NIL, PageFrame, TAIL, kind};
+use super::page::{Link, NIL, PageFrame, TAIL, kind};
 use super::{
     MAX_PAGE_ORDER, MIGRATE_PCPTYPES, NR_MIGRATETYPES, NR_PAGE_ORDERS, PAGEBLOCK_NR_PAGES,
     PAGEBLOCK_ORDER, PageState, Pfn, Wmark, ZoneId, mt_from_index, mt_index,
@@ -136,6 +136,8 @@ pub struct Zone {
     pub(crate) free_area: [[FreeList; NR_MIGRATETYPES]; NR_PAGE_ORDERS],
     /// Frames of `[start_pfn, start_pfn + spanned)`.
     pub(crate) pages: Vec<PageFrame>,
+    /// Free-list links, parallel to `pages`.
+    pub(crate) links: Vec<Link>,
     /// Migratetype of each pageblock overlapping the zone, from `start_pfn & !511`.
     pub(crate) pageblock_mt: Vec<MigrateType>,
     /// ZONE_BOOSTED_WATERMARK.
@@ -164,6 +166,7 @@ impl Zone {
             nr_reserved_highatomic: 0,
             free_area: [[FreeList::EMPTY; NR_MIGRATETYPES]; NR_PAGE_ORDERS],
             pages: Vec::new(),
+            links: Vec::new(),
             pageblock_mt: Vec::new(),
             boosted_flag: false,
             watermark_boost_factor: 15000,
@@ -308,7 +311,7 @@ impl Zone {
         let mut i = lists[mt_index(mt)].head;
         while i != NIL {
             out.push(Pfn(self.start_pfn + u64::from(i)));
-            i = self.pages[i as usize].next;
+            i = self.links[i as usize].next;
         }
         out
     }
