@@ -1210,7 +1210,19 @@ impl Machine {
             order: order as u8,
             objects,
         }));
+        self.debug_check_slab();
         Ok(())
+    }
+
+    /// In debug builds, re-checks the slab invariants after a slab operation on machines
+    /// small enough for it to be cheap.
+    fn debug_check_slab(&self) {
+        #[cfg(debug_assertions)]
+        if self.spanned_pages() <= super::machine::DEBUG_FULL_CHECK_MAX_PAGES as u64
+            && let Err(e) = self.slab.check_invariants(self)
+        {
+            panic!("slab invariant broken: {e}");
+        }
     }
 
     /// `kmem_cache_free` / `kfree` of a slab object: frees the object and, if its slab is
@@ -1224,10 +1236,12 @@ impl Machine {
         obj: ObjRef,
         sink: &mut S,
     ) -> Result<u64, MemError> {
-        match self.slab.free_object_inner(obj)? {
-            Some((pfn, order)) => self.discard_slab(obj.cache, pfn, order, sink),
-            None => Ok(0),
-        }
+        let freed = match self.slab.free_object_inner(obj)? {
+            Some((pfn, order)) => self.discard_slab(obj.cache, pfn, order, sink)?,
+            None => 0,
+        };
+        self.debug_check_slab();
+        Ok(freed)
     }
 
     fn discard_slab<S: EventSink + ?Sized>(
@@ -1275,6 +1289,7 @@ impl Machine {
         for (p, o) in empty {
             freed += self.discard_slab(cache, p, o, sink)?;
         }
+        self.debug_check_slab();
         Ok(freed)
     }
 
