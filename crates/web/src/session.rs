@@ -364,3 +364,72 @@ pub fn plot_data(history: &[HistoryPoint], zone_names: &[String]) -> PlotData {
     }
     data
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Small and idle (no pressure header): cheap enough for an unoptimised wasm build.
+    const SMALL: &str = "SYSCALL(t)\n{\n\tvoid *a = kmalloc(64, GFP_KERNEL);\n\tunsigned int n = memalloc_nofs_save();\n\tvoid *b = kmalloc(64, GFP_KERNEL);\n\tmemalloc_nofs_restore(n);\n\tkfree(b);\n\tkfree(a);\n\treturn 0;\n}\n";
+
+    fn load() -> Session {
+        Session::load("small.c", SMALL).expect("the test scenario parses")
+    }
+
+    #[wasm_bindgen_test]
+    fn step_back_gives_back_the_same_snapshot_and_run_until_reports_hits_and_misses() {
+        let mut s = load();
+        for _ in 0..3 {
+            s.apply(&Cmd::Step);
+        }
+        let at3 = s.snapshot();
+        let at4 = s.apply(&Cmd::Step);
+        assert_eq!(at4.step, 4);
+        let back = s.apply(&Cmd::StepBack);
+        assert_eq!(back.step, 3);
+        assert_eq!(back.view, at3.view);
+        assert_eq!(back.pages, at3.pages);
+        assert_eq!(back.log, at3.log);
+        assert_eq!(back.detail, at3.detail);
+        // Same step again: page codes are unchanged, so the Rc is shared (no map redraw).
+        let again = s.apply(&Cmd::Seek(3));
+        assert!(Rc::ptr_eq(&again.pages, &back.pages));
+
+        let reset = s.apply(&Cmd::Reset);
+        let hit = s.apply(&Cmd::RunUntil("alloc"));
+        assert_eq!(hit.last_break_hit, Some(true));
+        assert!(hit.step > reset.step);
+        assert!(hit.view.events.iter().any(|e| e.kind == "alloc"));
+        assert!(hit.view.alloc.is_some());
+        let miss = s.apply(&Cmd::RunUntil("oom_kill"));
+        assert_eq!(miss.last_break_hit, Some(false));
+        assert!(miss.finished);
+        // Later steps without an allocation still show the last one, with its step.
+        assert!(miss.view.alloc.is_none());
+        assert!(miss.previous_alloc.is_some());
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_text_returns_located_diagnostics() {
+        let Err(diags) = Session::load("bad.c", "SYSCALL(x)\n{\n\treturn kmalloc(;\n}\n") else {
+            panic!("bad text must not load");
+        };
+        assert_eq!(diags[0].line, 3);
+    }
+
+    #[wasm_bindgen_test]
+    fn plots_are_downsampled_keeping_bursts() {
+        let history: Vec<HistoryPoint> = (1..=3000u64)
+            .map(|step| HistoryPoint {
+                step,
+                scanned: if step == 1234 { 999 } else { 1 },
+                ..HistoryPoint::default()
+            })
+            .collect();
+        let data = plot_data(&history, &[]);
+        assert!(data.steps.len() <= PLOT_POINTS);
+        assert_eq!(data.steps.last(), Some(&3000));
+        assert_eq!(data.scanned.iter().max(), Some(&999));
+    }
+}

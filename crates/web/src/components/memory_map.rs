@@ -205,3 +205,44 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gfpscope_engine::view::page_code;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_canvas_holds_exactly_the_painted_pixels() {
+        let doc = gloo::utils::document();
+        let canvas: HtmlCanvasElement = doc
+            .create_element("canvas")
+            .expect("create canvas")
+            .dyn_into()
+            .expect("a canvas");
+        let layout = MapLayout::new(&[(0, 100), (100, 50)]);
+        let codes: Vec<u8> = (0..150u32).map(|i| (i % 12) as u8).collect();
+        let mut buf = Vec::new();
+        assert!(draw(&canvas, &layout, &codes, &paint::LIGHT, &mut buf));
+        assert_eq!(
+            (canvas.width(), canvas.height()),
+            (layout.width, layout.height)
+        );
+        let ctx: CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .expect("context")
+            .expect("2d")
+            .dyn_into()
+            .expect("a 2d context");
+        let img = ctx
+            .get_image_data(0.0, 0.0, f64::from(layout.width), f64::from(layout.height))
+            .expect("image data");
+        assert_eq!(img.data().0, buf);
+        // pfn 13 (code 1, free Movable) is pixel (13, 0).
+        let at = 13 * 4;
+        assert_eq!(
+            &buf[at..at + 4],
+            &paint::LIGHT.color(page_code::FREE_MOVABLE)
+        );
+    }
+}
