@@ -306,12 +306,19 @@ impl Interp {
             tasks.push(ts);
         }
         let step_limit = s.header.step_limit.unwrap_or(DEFAULT_STEP_LIMIT);
+        let mut sched = sched::Sched::new(SplitMix64::new(seed), tasks.len());
+        // Interrupts pending from the start fire after a seeded delay too.
+        for (i, t) in tasks.iter().enumerate() {
+            if t.is_interrupt() && t.state == RunState::Runnable {
+                sched.arm_interrupt(i);
+            }
+        }
         Interp {
             globals: vec![Value::Uninit; prog.globals.len()],
             objects: Vec::new(),
             locks: vec![LockState::default(); s.locks.len()],
             devices: DeviceState::from_scenario(s),
-            sched: sched::Sched::new(SplitMix64::new(seed), tasks.len()),
+            sched,
             tasks,
             semantics,
             step: 0,

@@ -124,6 +124,11 @@ impl Sched {
             .map(|(i, _)| i)
             .collect();
         let cpu_idle = process_runnable.is_empty();
+        // The process-level task on the CPU (chosen now if the CPU had none), so
+        // that an interrupt sees the context it really interrupts.
+        if !cpu_idle && !self.current.is_some_and(|c| process_runnable.contains(&c)) {
+            self.switch_to_next(&process_runnable);
+        }
         // 1. Pending interrupts.
         let on_cpu_ctx = self
             .current
@@ -195,7 +200,13 @@ impl Sched {
                 return Pick::Run(c);
             }
         }
-        // Next runnable after the current one, in declaration order.
+        self.switch_to_next(&process_runnable);
+        Pick::Run(self.current.unwrap_or(0))
+    }
+
+    /// Round robin: the next runnable task after the current one, in declaration
+    /// order, with a fresh seeded time slice.
+    fn switch_to_next(&mut self, process_runnable: &[usize]) {
         let after = self.current.map_or(0, |c| c + 1);
         let next = process_runnable
             .iter()
@@ -210,8 +221,7 @@ impl Sched {
             .or(self.current.filter(|c| process_runnable.contains(c)))
             .unwrap_or(process_runnable.first().copied().unwrap_or(0));
         self.current = Some(next);
-        self.slice_left = self.rng.range_inclusive(SLICE.0, SLICE.1).saturating_sub(1);
+        self.slice_left = self.rng.range_inclusive(SLICE.0, SLICE.1);
         self.yield_requested = false;
-        Pick::Run(next)
     }
 }

@@ -320,7 +320,38 @@ impl Sys {
             function: None,
             line: None,
         };
-        self.absorb(&sink.0, &here, out);
+        // Background tasks allocate every step: keep only what a reader of the
+        // scenario's trace cares about (reclaim, OOM, failures, bugs), and keep
+        // their decisions out of the step's decision panel.
+        for e in &sink.0 {
+            let notable = match e {
+                AllocEvent::KswapdWake { woken, .. } => *woken,
+                AllocEvent::DirectReclaim { .. }
+                | AllocEvent::ReclaimSkip { .. }
+                | AllocEvent::ReclaimResult { .. }
+                | AllocEvent::ShrinkSlab { .. }
+                | AllocEvent::Compaction { .. }
+                | AllocEvent::OomSkip { .. }
+                | AllocEvent::OomKill { .. }
+                | AllocEvent::Nopage { .. }
+                | AllocEvent::AllocFail { .. }
+                | AllocEvent::Warning { .. }
+                | AllocEvent::Bug { .. }
+                | AllocEvent::Hazard { .. }
+                | AllocEvent::TaskStopped { .. }
+                | AllocEvent::Throttle { .. }
+                | AllocEvent::Kswapd { .. }
+                | AllocEvent::SlubOom { .. } => true,
+                _ => false,
+            };
+            if let AllocEvent::ReclaimResult { stats, .. } = e {
+                out.reclaimed += stats.reclaimed;
+                out.scanned += stats.scanned;
+            }
+            if notable {
+                emit(out, &here, e.kind(), e.text(), event_fields(e));
+            }
+        }
     }
 
     /// One `balance_pgdat()` round of kswapd on `node`. Returns whether kswapd
