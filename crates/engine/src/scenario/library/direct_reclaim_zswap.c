@@ -4,7 +4,7 @@
  * source:   mm/page_alloc.c (__perform_reclaim), mm/vmscan.c (try_to_free_pages, shrink_folio_list, pageout, kswapd), mm/page_io.c (swap_writepage), mm/zswap.c (zswap_store, zswap_compress), include/linux/sched/mm.h (memalloc_noreclaim_save), Linux 6.12.117; reference/scenarios.md §11
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 35% (dirty 5%), anon 58%, slab_reclaimable 3%
+ * pressure: page_cache 39% (dirty 5%), anon 58%, slab_reclaimable 3%
  * swap:     64M
  * seed:     1
  */

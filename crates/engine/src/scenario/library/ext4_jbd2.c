@@ -4,7 +4,7 @@
  * source:   fs/ext4/inode.c (ext4_writepages), fs/ext4/ext4.h (ext4_writepages_down_read), fs/jbd2/transaction.c (jbd2__journal_start, start_this_handle, do_get_write_access, jbd2_journal_stop), fs/ext4/extents.c (ext4_find_extent), Linux 6.12.117; Michal Hocko, "[PATCH 0/9 v2] scope GFP_NOFS api" (Dec 2016); reference/scenarios.md §4
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 60% (dirty 30%), anon 25%, slab_reclaimable 8%
+ * pressure: page_cache 67% (dirty 30%), anon 25%, slab_reclaimable 8%
  * swap:     32M
  * seed:     1
  */

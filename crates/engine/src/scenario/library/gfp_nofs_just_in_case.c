@@ -4,7 +4,7 @@
  * source:   commit 7dea19f9ee63 "mm: introduce memalloc_nofs_{save,restore} API" (Michal Hocko, 2017); Documentation/core-api/gfp_mask-from-fs-io.rst; mm/oom_kill.c (out_of_memory: no kill without __GFP_FS); Matthew Wilcox, LSF/MM/BPF 2024 "Removing GFP_NOFS" (lwn.net/Articles/976355); reference/scenarios.md §4 and §16
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 50% (dirty 20%), anon 35%, slab_reclaimable 10%
+ * pressure: page_cache 55% (dirty 20%), anon 35%, slab_reclaimable 10%
  * swap:     32M
  * seed:     2
  */

@@ -4,7 +4,7 @@
  * source:   fs/xattr.c (do_getxattr), mm/util.c (__kvmalloc_node_noprof, kmalloc_gfp_adjust), mm/vmalloc.c (__vmalloc_area_node), Linux 6.12.117; Documentation/core-api/gfp_mask-from-fs-io.rst (stale on this point in 6.12); reference/scenarios.md §14
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 10%), anon 32%, slab_reclaimable 8%
+ * pressure: page_cache 60% (dirty 10%), anon 32%, slab_reclaimable 8%
  * swap:     32M
  * seed:     5
  */

@@ -4,7 +4,7 @@
  * source:   fs/nfs/write.c (nfs_writehdr_alloc), fs/nfs/internal.h (nfs_io_gfp_mask), net/sunrpc/sched.c (rpc_async_schedule, rpc_malloc, rpc_task_gfp_mask), Linux 6.12.117; NeilBrown, "sporadic hangs on generic/186" (lore 164930538057.10985.13909676315036428067@noble.neil.brown.name); reference/scenarios.md §9
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 60% (dirty 35%), anon 28%, slab_reclaimable 6%
+ * pressure: page_cache 66% (dirty 35%), anon 28%, slab_reclaimable 6%
  * swap:     16M
  * seed:     1
  */

@@ -4,7 +4,7 @@
  * source:   fs/open.c (do_sys_openat2), fs/namei.c (getname_flags, path_openat), fs/file_table.c (alloc_empty_file), fs/dcache.c (__d_alloc), Linux 6.12.117; reference/scenarios.md §1
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 50% (dirty 10%), anon 30%, slab_reclaimable 12%
+ * pressure: page_cache 58% (dirty 10%), anon 30%, slab_reclaimable 12%
  * swap:     32M
  * seed:     1
  */

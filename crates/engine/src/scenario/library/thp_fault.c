@@ -4,7 +4,7 @@
  * source:   mm/huge_memory.c (vma_thp_gfp_mask, do_huge_pmd_anonymous_page), mm/mempolicy.c (alloc_pages_mpol_noprof), mm/page_alloc.c (__alloc_pages_direct_compact), mm/compaction.c, Linux 6.12.117; reference/scenarios.md §13
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 60% (dirty 10%), anon 25%, slab_reclaimable 5%
+ * pressure: page_cache 70% (dirty 10%), anon 25%, slab_reclaimable 5%
  * swap:     32M
  * seed:     7
  */

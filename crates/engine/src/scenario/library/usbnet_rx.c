@@ -4,7 +4,7 @@
  * source:   drivers/net/usb/usbnet.c (rx_complete, rx_submit, usbnet_deferred_kevent), drivers/usb/core/urb.c (usb_submit_urb), drivers/usb/core/hcd.c, drivers/usb/host/xhci.c (xhci_urb_enqueue), Linux 6.12.117; reference/scenarios.md §7
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 10%), anon 35%, slab_reclaimable 6%
+ * pressure: page_cache 59% (dirty 10%), anon 35%, slab_reclaimable 6%
  * background: anon_hog 32K/step
  * swap:     16M
  * seed:     1

@@ -4,7 +4,7 @@
  * source:   drivers/net/usb/usbnet.c (rx_complete) with the mistake made; mm/slub.c (slab_pre_alloc_hook -> might_alloc), kernel/sched/core.c (__might_resched); the documentation of usb_submit_urb() in drivers/usb/core/urb.c; the same bug class: commit a194c9859732 "vsock/virtio: use GFP_ATOMIC under RCU read lock" (6.12-rc3); reference/scenarios.md §7
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 10%), anon 35%, slab_reclaimable 6%
+ * pressure: page_cache 59% (dirty 10%), anon 35%, slab_reclaimable 6%
  * background: anon_hog 32K/step
  * swap:     16M
  * seed:     1

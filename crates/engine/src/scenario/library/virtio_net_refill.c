@@ -4,7 +4,7 @@
  * source:   drivers/net/virtio_net.c (virtnet_poll, virtnet_receive, try_fill_recv, add_recvbuf_mergeable, refill_work), net/core/sock.c (skb_page_frag_refill), net/core/skbuff.c (napi_alloc_skb), drivers/virtio/virtio_ring.c (virtqueue_add_split), Linux 6.12.117; reference/scenarios.md §8
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 50% (dirty 10%), anon 42%, slab_reclaimable 4%
+ * pressure: page_cache 54% (dirty 10%), anon 42%, slab_reclaimable 4%
  * background: anon_hog 64K/step
  * swap:     16M
  * seed:     3

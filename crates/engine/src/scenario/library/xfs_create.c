@@ -4,7 +4,7 @@
  * source:   fs/xfs/xfs_trans.c (xfs_trans_alloc, xfs_trans_set_context), fs/xfs/xfs_icache.c (xfs_inode_alloc), Linux 6.12.117; Dave Chinner, "xfs: remove the remaining kmem wrappers" series (linux-xfs msg79706, Jan 2024); reference/scenarios.md §2
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 15%), anon 25%, slab_reclaimable 12%
+ * pressure: page_cache 63% (dirty 15%), anon 25%, slab_reclaimable 12%
  * swap:     32M
  * seed:     1
  */

@@ -4,7 +4,7 @@
  * source:   fs/xfs/xfs_trans.c, fs/xfs/xfs_icache.c (Linux 6.12.117) with the scope lines deleted; lockdep fs_reclaim annotation in mm/page_alloc.c (fs_reclaim_acquire); reference/scenarios.md §2 "Wrong choice" and reference/scenario-sketch.md
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 15%), anon 25%, slab_reclaimable 12%
+ * pressure: page_cache 63% (dirty 15%), anon 25%, slab_reclaimable 12%
  * swap:     32M
  * seed:     1
  */

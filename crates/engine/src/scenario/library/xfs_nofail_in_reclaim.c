@@ -4,7 +4,7 @@
  * source:   mm/page_alloc.c (__alloc_pages_slowpath: WARN_ON_ONCE(current->flags & PF_MEMALLOC) for __GFP_NOFAIL, 6.12.117); the 7.0-rc lazytime path (iput_final -> xfs_vn_sync_lazytime -> xfs_trans_alloc) from syzbot extid d78ace33ad4ee69329d5; Dave Chinner's and Christoph Hellwig's replies (lore 20260316091827.GA2182@lst.de); reference/scenarios.md §12
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 40% (dirty 10%), anon 50%, slab_reclaimable 8%
+ * pressure: page_cache 42% (dirty 10%), anon 50%, slab_reclaimable 8%
  * swap:     16M
  * seed:     1
  */

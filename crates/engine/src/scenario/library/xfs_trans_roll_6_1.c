@@ -4,7 +4,7 @@
  * source:   a 6.1-based tree with XFS commit f2e812c1522d ("xfs: don't use current->journal_info") backported but not 3f6d5e6a468d; Long Li, "[PATCH RFC 6.1/6.6 CANDIDATE] mm: introduce memalloc_flags_{save,restore}" (lore 20251104131857.1587584-1-leo.lilong@huawei.com); include/linux/sched/mm.h in 6.1.192; reference/scenarios.md §3
  * kernel:   6.1.192
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 20%), anon 25%, slab_reclaimable 12%
+ * pressure: page_cache 63% (dirty 20%), anon 25%, slab_reclaimable 12%
  * swap:     32M
  * seed:     1
  */

@@ -4,7 +4,7 @@
  * source:   fs/xfs/xfs_icache.c (xfs_inodegc_worker), fs/xfs/xfs_trans.c (xfs_trans_roll, xfs_trans_dup), fs/xfs/xfs_trans.h (xfs_trans_switch_context), include/linux/sched/mm.h; commit 3f6d5e6a468d "mm: introduce memalloc_flags_{save,restore}"; Wenwu Hou, "[PATCH v2] xfs: fix incorrect context handling in xfs_trans_roll" (lore 20260117065243.42955-1-hwenwur@gmail.com); reference/scenarios.md §3
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 55% (dirty 20%), anon 25%, slab_reclaimable 12%
+ * pressure: page_cache 63% (dirty 20%), anon 25%, slab_reclaimable 12%
  * swap:     32M
  * seed:     1
  */
