@@ -1,6 +1,9 @@
 //! Calls of modelled kernel functions: arity and argument kinds.
 
-use super::*;
+use super::{
+    ArgKind, Builtin, Checker, Expr, ExprKind, K, LockArg, LockKind, Res, RestoreSite, Span,
+    UnaryOp, plural, ret_kind,
+};
 
 impl Checker<'_> {
     pub(super) fn builtin_call(

@@ -1,6 +1,9 @@
 //! Declarations: duplicate names, globals, and the annotations of locks, devices and tasks.
 
-use super::*;
+use super::{
+    Builtin, Checker, DeviceDecl, Diagnostic, Expr, ExprKind, K, MAX_COMM, Scenario, Span,
+    TaskDecl, TaskKind, const_int, did_you_mean, names, type_kind,
+};
 
 impl Checker<'_> {
     pub(super) fn duplicate_names(&mut self, s: &Scenario) {
