@@ -73,7 +73,22 @@ pub fn run_statement(
     t: usize,
     out: &mut StepOut,
 ) -> StepEnd {
-    let mut first = true;
+    // A step executes exactly one statement: it stops at the next statement
+    // marker once it has executed one, or at the first marker if it started in
+    // the middle of a statement (a blocked task retrying its lock). A fresh
+    // frame may start with declarations that have no marker of their own.
+    let mut seen_stmt = false;
+    let started_mid = interp
+        .tasks
+        .get(t)
+        .and_then(|ts| ts.frames.last())
+        .is_some_and(|f| {
+            f.pc != 0
+                && !matches!(
+                    cx.prog.code(f.func).ops.get(f.pc as usize),
+                    Some(Op::Stmt { .. })
+                )
+        });
     let mut budget = MAX_OPS_PER_STEP;
     loop {
         let Some(ts) = interp.tasks.get_mut(t) else {
@@ -87,7 +102,7 @@ pub fn run_statement(
             };
         }
         let Some(frame) = ts.frames.last_mut() else {
-            return finish_task(interp, cx, t, None, out);
+            return finish_task(interp, cx, t, None, None, out);
         };
         let code = cx.prog.code(frame.func);
         let Some(&op) = code.ops.get(frame.pc as usize) else {
@@ -101,11 +116,11 @@ pub fn run_statement(
         if let Op::Stmt { line, .. } = op {
             // The frame now shows the statement it executes (or will execute next).
             frame.line = line;
-            if !first {
+            if seen_stmt || started_mid {
                 return StepEnd::AtStatement;
             }
+            seen_stmt = true;
         }
-        first = false;
         budget -= 1;
         if budget == 0 {
             stop_task(
@@ -377,6 +392,7 @@ fn pop_frame(
     v: Value,
     out: &mut StepOut,
 ) -> Option<StepEnd> {
+    let returning_from = interp.here(cx.prog, t);
     let ts = interp.tasks.get_mut(t)?;
     let frame = ts.frames.pop()?;
     let returns_void = cx.prog.code(frame.func).returns_void;
@@ -385,7 +401,14 @@ fn pop_frame(
     ts.slots.truncate(frame.slot_base as usize);
     ts.live.truncate(frame.slot_base as usize);
     if ts.frames.is_empty() {
-        return Some(finish_task(interp, cx, t, v.as_int(), out));
+        return Some(finish_task(
+            interp,
+            cx,
+            t,
+            v.as_int(),
+            Some(returning_from),
+            out,
+        ));
     }
     // A builtin-pushed callback frame: run its continuation (the builtin that
     // pushed it was rewound and runs again next).
@@ -440,9 +463,10 @@ fn finish_task(
     cx: &Cx<'_>,
     t: usize,
     ret: Option<i64>,
+    at: Option<Here>,
     out: &mut StepOut,
 ) -> StepEnd {
-    let here = interp.here(cx.prog, t);
+    let here = at.unwrap_or_else(|| interp.here(cx.prog, t));
     let Some(ts) = interp.tasks.get_mut(t) else {
         return StepEnd::Finished;
     };

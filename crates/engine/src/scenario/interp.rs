@@ -331,13 +331,18 @@ impl Interp {
     /// Adds kswapd (`kswapd0`, ...) for each node as a kernel thread the scheduler
     /// runs while the allocator has woken it (PF_MEMALLOC | PF_KSWAPD | PF_KTHREAD).
     pub fn add_kswapd(&mut self, nodes: usize) {
+        // A pid no scenario task uses (kswapd0 is an early kernel thread).
+        let mut pid = 90u32;
         for node in 0..nodes {
+            while self.tasks.iter().any(|t| t.task.pid == pid) {
+                pid += 1;
+            }
             let flags = TaskFlags::PF_MEMALLOC | TaskFlags::PF_KSWAPD | TaskFlags::PF_KTHREAD;
             self.tasks.push(TaskState {
                 decl: usize::MAX,
                 name: format!("kswapd{node}"),
                 kind: TaskKind::Kthread,
-                task: Task::with_flags(90 + node as u32, format!("kswapd{node}"), flags),
+                task: Task::with_flags(pid, format!("kswapd{node}"), flags),
                 ctx: ExecContext::new(ContextKind::Kthread),
                 frames: Vec::new(),
                 slots: Vec::new(),

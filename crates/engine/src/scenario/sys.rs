@@ -54,6 +54,23 @@ impl EventSink for Collect {
     }
 }
 
+/// The log line of an allocator event: its text, or for a multi-line report whose
+/// first line is a rule of `=` (lockdep), the first line that says something.
+#[must_use]
+pub fn event_text(e: &AllocEvent) -> String {
+    let t = e.text();
+    if t.trim().is_empty() || t.trim().chars().all(|c| c == '=' || c == '-') {
+        if let Some(l) = e
+            .report()
+            .iter()
+            .find(|l| !l.trim().is_empty() && !l.trim().chars().all(|c| c == '=' || c == '-'))
+        {
+            return l.trim().to_string();
+        }
+    }
+    t
+}
+
 /// Structured fields of an allocator event for `gfpscope run --json`.
 #[must_use]
 pub fn event_fields(e: &AllocEvent) -> BTreeMap<String, String> {
@@ -284,6 +301,7 @@ impl Sys {
             anon_pct: pct(p.anon),
             slab_reclaimable_pct: pct(p.slab_reclaimable),
             background,
+            free: h.free,
         };
         let mut sink = Collect::default();
         kernel.apply_pressure(&pressure, &mut sink);
@@ -293,7 +311,7 @@ impl Sys {
             line: None,
         };
         for e in &sink.0 {
-            emit(out, &here, e.kind(), e.text(), event_fields(e));
+            emit(out, &here, e.kind(), event_text(e), event_fields(e));
         }
         Ok(Sys {
             kernel,
@@ -349,7 +367,7 @@ impl Sys {
                 out.scanned += stats.scanned;
             }
             if notable {
-                emit(out, &here, e.kind(), e.text(), event_fields(e));
+                emit(out, &here, e.kind(), event_text(e), event_fields(e));
             }
         }
     }
@@ -383,7 +401,7 @@ impl Sys {
             ) {
                 continue;
             }
-            emit(out, here, e.kind(), e.text(), event_fields(e));
+            emit(out, here, e.kind(), event_text(e), event_fields(e));
         }
     }
 
@@ -461,11 +479,30 @@ impl Sys {
             };
             let size = int(1).clamp(0, i64::from(u32::MAX)) as u32;
             let flags = if args.len() >= 5 { int(3) } else { int(2) } as u32;
-            return match self.kernel.machine_mut().slab.kmem_cache_create(
-                &name,
-                size,
-                crate::mem::slab::SlabFlags(flags),
-            ) {
+            // The kernel's own caches (dentry, inode_cache, ... created by the pressure
+            // setup and owned by the filesystem shrinker) already exist: a scenario
+            // that creates one by name gets that cache, the way SLUB's
+            // __kmem_cache_alias() hands back a compatible existing cache.
+            let existing = self
+                .kernel
+                .machine()
+                .slab
+                .cache_by_name(&name)
+                .map(|c| (c.id(), c.object_size()));
+            let created = match existing {
+                Some((id, _)) => Ok(id),
+                None => self.kernel.machine_mut().slab.kmem_cache_create(
+                    &name,
+                    size,
+                    crate::mem::slab::SlabFlags(flags),
+                ),
+            };
+            let verb = if existing.is_some() {
+                "existing cache reused"
+            } else {
+                "cache created"
+            };
+            return match created {
                 Ok(id) => {
                     let obj = interp.objects.len() as u32;
                     interp.objects.push(Object {
@@ -481,7 +518,7 @@ impl Sys {
                         out,
                         &here,
                         "cache_create",
-                        format!("kmem_cache_create(\"{name}\", {size}): cache created"),
+                        format!("kmem_cache_create(\"{name}\", {size}): {verb}"),
                         f,
                     );
                     Flow::Done(Value::Ptr {
