@@ -195,6 +195,7 @@ impl AppState {
     }
 
     fn apply(&mut self, cmd: &Cmd) {
+        let t0 = dom::now_ms();
         let snap = {
             let mut guard = self.session.borrow_mut();
             let Some(session) = guard.as_mut() else {
@@ -202,6 +203,7 @@ impl AppState {
             };
             session.apply(cmd)
         };
+        dom::record_timing("apply", dom::now_ms() - t0);
         self.notice = match (cmd, snap.last_break_hit) {
             (Cmd::RunUntil(kind), Some(false)) => {
                 let label = session::MARKER_KINDS
@@ -347,6 +349,62 @@ impl AppState {
     }
 }
 
+/// Every callback the page hands to components, built once from the dispatcher.
+#[derive(Clone)]
+struct Callbacks {
+    on_cmd: Callback<Cmd>,
+    on_play: Callback<bool>,
+    on_speed: Callback<u32>,
+    on_select: Callback<AttrValue>,
+    on_edit: Callback<String>,
+    on_help: Callback<bool>,
+    on_theme: Callback<()>,
+    on_present: Callback<()>,
+    open_help: Callback<()>,
+    on_revert: Callback<()>,
+    dismiss: Callback<MouseEvent>,
+}
+
+impl Callbacks {
+    fn new(d: &UseReducerDispatcher<AppState>) -> Callbacks {
+        let with = |f: fn(&UseReducerDispatcher<AppState>)| {
+            let d = d.clone();
+            Callback::from(move |()| f(&d))
+        };
+        Callbacks {
+            on_cmd: {
+                let d = d.clone();
+                Callback::from(move |cmd: Cmd| d.dispatch(Action::Run(cmd)))
+            },
+            on_play: {
+                let d = d.clone();
+                Callback::from(move |on: bool| d.dispatch(Action::Play(on)))
+            },
+            on_speed: {
+                let d = d.clone();
+                Callback::from(move |v: u32| d.dispatch(Action::Speed(v)))
+            },
+            on_select: {
+                let d = d.clone();
+                Callback::from(move |name: AttrValue| d.dispatch(Action::Select(name)))
+            },
+            on_edit: {
+                let d = d.clone();
+                Callback::from(move |text: String| d.dispatch(Action::Edit(text)))
+            },
+            on_help: {
+                let d = d.clone();
+                Callback::from(move |open: bool| d.dispatch(Action::SetHelp(open)))
+            },
+            on_theme: with(|d| d.dispatch(Action::ToggleTheme)),
+            on_present: with(|d| d.dispatch(Action::TogglePresent)),
+            open_help: with(|d| d.dispatch(Action::SetHelp(true))),
+            on_revert: with(|d| d.dispatch(Action::Revert)),
+            dismiss: send(d, || Action::DismissErrors),
+        }
+    }
+}
+
 /// A callback that dispatches a fixed action, whatever its argument.
 fn send<E: 'static>(d: &UseReducerDispatcher<AppState>, make: fn() -> Action) -> Callback<E> {
     let d = d.clone();
@@ -441,30 +499,24 @@ pub fn App() -> Html {
     // Ready flag for the end-to-end tests, once the first view is on screen.
     use_effect_with((), |()| dom::mark_ready());
 
-    let on_cmd = {
+    // Built once: stable callbacks keep the props of unchanged components equal.
+    let cbs = {
         let d = dispatcher.clone();
-        Callback::from(move |cmd: Cmd| d.dispatch(Action::Run(cmd)))
+        use_memo((), move |()| Callbacks::new(&d))
     };
-    let on_play = {
-        let d = dispatcher.clone();
-        Callback::from(move |on: bool| d.dispatch(Action::Play(on)))
-    };
-    let on_speed = {
-        let d = dispatcher.clone();
-        Callback::from(move |v: u32| d.dispatch(Action::Speed(v)))
-    };
-    let on_select = {
-        let d = dispatcher.clone();
-        Callback::from(move |name: AttrValue| d.dispatch(Action::Select(name)))
-    };
-    let on_edit = {
-        let d = dispatcher.clone();
-        Callback::from(move |text: String| d.dispatch(Action::Edit(text)))
-    };
-    let on_help = {
-        let d = dispatcher.clone();
-        Callback::from(move |open: bool| d.dispatch(Action::SetHelp(open)))
-    };
+    let Callbacks {
+        on_cmd,
+        on_play,
+        on_speed,
+        on_select,
+        on_edit,
+        on_help,
+        on_theme,
+        on_present,
+        open_help,
+        on_revert,
+        dismiss,
+    } = (*cbs).clone();
 
     let snap = state.snapshot.clone();
     let current_line = if state.diagnostics.is_empty() {
@@ -486,7 +538,7 @@ pub fn App() -> Html {
                     <ul>
                         { for state.errors.iter().map(|e| html! { <li>{ e.clone() }</li> }) }
                     </ul>
-                    <button class="btn small" onclick={send(&dispatcher, || Action::DismissErrors)}
+                    <button class="btn small" onclick={dismiss}
                         aria-label="Dismiss">{ "Dismiss" }</button>
                 </div>
             }
@@ -502,9 +554,9 @@ pub fn App() -> Html {
                 on_play={on_play}
                 on_speed={on_speed}
                 on_select={on_select}
-                on_theme={send(&dispatcher, || Action::ToggleTheme)}
-                on_present={send(&dispatcher, || Action::TogglePresent)}
-                on_help={send(&dispatcher, || Action::SetHelp(true))}
+                on_theme={on_theme}
+                on_present={on_present}
+                on_help={open_help}
             />
             if let Some(snap) = &snap {
                 <Timeline
@@ -526,12 +578,12 @@ pub fn App() -> Html {
                         teaches={teaches}
                         citation={citation}
                         on_edit={on_edit}
-                        on_revert={send(&dispatcher, || Action::Revert)}
+                        on_revert={on_revert}
                     />
                 </section>
                 if let Some(snap) = &snap {
                     <section class="col col-context">
-                        <AllocPanel view={snap.view.clone()} previous={snap.previous_alloc.clone()} />
+                        <AllocPanel alloc={snap.alloc.clone()} previous={snap.previous_alloc.clone()} />
                         <CallStack view={snap.view.clone()} />
                         <TaskPanel view={snap.view.clone()} />
                         <EventLog
@@ -542,11 +594,11 @@ pub fn App() -> Html {
                         />
                     </section>
                     <section class="col col-memory">
-                        <DecisionPanel view={snap.view.clone()} detail={snap.detail.clone()} />
-                        <MemoryMap view={snap.view.clone()} pages={snap.pages.clone()} theme={state.theme} />
-                        <Plots view={snap.view.clone()} data={snap.plots.clone()} theme={state.theme} />
-                        <BuddyPanel view={snap.view.clone()} />
-                        <SlabPanel view={snap.view.clone()} />
+                        <DecisionPanel step={snap.step} detail={snap.detail.clone()} />
+                        <MemoryMap zones={snap.zones.clone()} pages={snap.pages.clone()} theme={state.theme} />
+                        <Plots data={snap.plots.clone()} theme={state.theme} />
+                        <BuddyPanel zones={snap.zones.clone()} />
+                        <SlabPanel caches={snap.slabs.clone()} />
                     </section>
                 }
             </main>

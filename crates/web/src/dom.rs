@@ -73,3 +73,26 @@ pub fn prefers_dark() -> bool {
         .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
         .is_some_and(|m| m.matches())
 }
+
+/// Milliseconds from `performance.now()`.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Records how long a piece of work took in `window.__gfpscope_timing[name]` (the
+/// last value), for the e2e performance measurements and for anyone profiling.
+pub fn record_timing(name: &str, ms: f64) {
+    let Some(w) = web_sys::window() else { return };
+    let key = JsValue::from_str("__gfpscope_timing");
+    let table = js_sys::Reflect::get(&w, &key)
+        .ok()
+        .filter(JsValue::is_object)
+        .unwrap_or_else(|| {
+            let t: JsValue = js_sys::Object::new().into();
+            js_sys::Reflect::set(&w, &key, &t).ok();
+            t
+        });
+    js_sys::Reflect::set(&table, &JsValue::from_str(name), &JsValue::from_f64(ms)).ok();
+}

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use gfpscope_engine::view::{AllocView, DecisionView, LogEntry, StepView};
+use gfpscope_engine::view::{AllocView, DecisionView, LogEntry, SlabCacheView, StepView, ZoneView};
 use yew::AttrValue;
 
 use gfpscope_engine::scenario::library;
@@ -91,12 +91,18 @@ pub struct Snapshot {
     pub pages: Rc<PageCodes>,
     pub markers: Rc<[Marker]>,
     /// Log entries up to the current step, newest last, at most [`LOG_WINDOW`].
-    pub log: Rc<[LogEntry]>,
+    pub log: Rc<[Rc<LogEntry>]>,
     /// Total number of log entries up to the current step.
     pub log_total: usize,
     pub plots: Rc<PlotData>,
     /// Result of the last `RunUntil`: false when the run ended without a hit.
     pub last_break_hit: Option<bool>,
+    /// Zones and slab caches of this step, shared with the previous snapshot while
+    /// unchanged (so the panels that draw only them skip re-rendering).
+    pub zones: Rc<[ZoneView]>,
+    pub slabs: Rc<[SlabCacheView]>,
+    /// The allocation this step made.
+    pub alloc: Option<Rc<AllocView>>,
     /// When this step made no allocation: the latest earlier one seen in this session.
     pub previous_alloc: Option<(u64, Rc<AllocView>)>,
     /// Slow-path decisions and reclaim details of this step or, when it had none,
@@ -105,7 +111,7 @@ pub struct Snapshot {
 }
 
 /// How many log entries the event log shows (the newest ones).
-pub const LOG_WINDOW: usize = 300;
+pub const LOG_WINDOW: usize = 200;
 /// Plot samples at most.
 const PLOT_POINTS: usize = 600;
 
@@ -115,6 +121,11 @@ pub struct Session {
     pages: Rc<PageCodes>,
     /// Scratch buffer the run writes page codes into, compared with `pages`.
     scratch: Vec<u8>,
+    /// `run.log()` entries as shared `Rc`s (the log only grows), so that an event-log
+    /// row whose entry did not change is not re-rendered.
+    log_rcs: Vec<Rc<LogEntry>>,
+    zones: Rc<[ZoneView]>,
+    slabs: Rc<[SlabCacheView]>,
     markers: Rc<[Marker]>,
     markers_scanned: usize,
     plots: Rc<PlotData>,
@@ -190,6 +201,9 @@ impl Session {
             run,
             pages: Rc::new(PageCodes::default()),
             scratch: Vec::new(),
+            log_rcs: Vec::new(),
+            zones: Rc::from(Vec::new()),
+            slabs: Rc::from(Vec::new()),
             markers: Rc::from(Vec::new()),
             markers_scanned: 0,
             plots: Rc::new(PlotData::default()),
@@ -236,8 +250,15 @@ impl Session {
     pub fn snapshot(&mut self) -> Snapshot {
         let view = self.run.view();
         let step = self.run.current_step();
-        if let Some(a) = &view.alloc {
-            self.allocs.insert(step, Rc::new(a.clone()));
+        let alloc = view.alloc.as_ref().map(|a| Rc::new(a.clone()));
+        if let Some(a) = &alloc {
+            self.allocs.insert(step, Rc::clone(a));
+        }
+        if *self.zones != *view.zones {
+            self.zones = Rc::from(view.zones.clone());
+        }
+        if *self.slabs != *view.slab_caches {
+            self.slabs = Rc::from(view.slab_caches.clone());
         }
         let reclaim = |e: &&LogEntry| RECLAIM_KINDS.contains(&e.kind.as_str());
         let (background, own): (Vec<&LogEntry>, Vec<&LogEntry>) = view
@@ -265,6 +286,10 @@ impl Session {
             .next_back()
             .map(|(s, d)| (*s, Rc::clone(d)));
         let log = self.run.log();
+        if self.log_rcs.len() < log.len() {
+            let new = log.get(self.log_rcs.len()..).unwrap_or(&[]);
+            self.log_rcs.extend(new.iter().cloned().map(Rc::new));
+        }
         let upto = log.partition_point(|e| e.step <= step);
         let from = upto.saturating_sub(LOG_WINDOW);
         Snapshot {
@@ -274,12 +299,16 @@ impl Session {
             view: Rc::new(view),
             pages: Rc::clone(&self.pages),
             markers: Rc::clone(&self.markers),
-            log: log
+            log: self
+                .log_rcs
                 .get(from..upto)
                 .map_or_else(|| Rc::from(Vec::new()), Rc::from),
             log_total: upto,
             plots: Rc::clone(&self.plots),
             last_break_hit: None,
+            zones: Rc::clone(&self.zones),
+            slabs: Rc::clone(&self.slabs),
+            alloc,
             previous_alloc,
             detail,
         }

@@ -4,14 +4,15 @@
 
 use std::rc::Rc;
 
-use gfpscope_engine::view::{AllocView, GfpBitView, StepView};
+use gfpscope_engine::view::{AllocView, GfpBitView};
 use yew::prelude::*;
 
 use crate::components::gfp_bits::{bit_title, group_class};
 
 #[derive(Properties, PartialEq)]
 pub struct AllocProps {
-    pub view: Rc<StepView>,
+    /// The allocation this step made, if any.
+    pub alloc: Option<Rc<AllocView>>,
     /// The most recent allocation before this step, when this step made none.
     #[prop_or_default]
     pub previous: Option<(u64, Rc<AllocView>)>,
@@ -51,8 +52,8 @@ fn is_set(bits: &[GfpBitView], name: &str) -> bool {
 
 #[component]
 pub fn AllocPanel(props: &AllocProps) -> Html {
-    let (alloc, stale_step) = match (&props.view.alloc, &props.previous) {
-        (Some(a), _) => (Some(a), None),
+    let (alloc, stale_step) = match (&props.alloc, &props.previous) {
+        (Some(a), _) => (Some(a.as_ref()), None),
         (None, Some((step, a))) => (Some(a.as_ref()), Some(*step)),
         (None, None) => (None, None),
     };

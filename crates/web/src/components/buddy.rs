@@ -5,25 +5,24 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use gfpscope_engine::view::StepView;
+use gfpscope_engine::view::ZoneView;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct BuddyProps {
-    pub view: Rc<StepView>,
+    pub zones: Rc<[ZoneView]>,
 }
 
 const MIGRATETYPES: [&str; 4] = ["Unmovable", "Movable", "Reclaimable", "HighAtomic"];
 
 #[component]
 pub fn BuddyPanel(props: &BuddyProps) -> Html {
-    let zones = &props.view.zones;
+    let zones = &props.zones;
     let default_zone = zones.len().saturating_sub(1);
     let selected = use_state(|| None::<usize>);
     let zone_idx = selected.unwrap_or(default_zone).min(default_zone);
     // Previous counts per zone name, to flash what changed.
     let previous = use_mut_ref(BTreeMap::<String, Vec<[u64; 4]>>::new);
-    let step = props.view.step;
     let prev_blocks = previous.borrow().clone();
     {
         let previous = previous.clone();
@@ -31,7 +30,7 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
             .iter()
             .map(|z| (z.name.clone(), z.free_blocks.clone()))
             .collect();
-        use_effect_with(step, move |_| {
+        use_effect_with(props.zones.clone(), move |_| {
             let mut p = previous.borrow_mut();
             p.clear();
             p.extend(zones);
@@ -85,7 +84,7 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                                     };
                                     let w = n as f64 / max as f64 * 100.0;
                                     html! {
-                                        <td key={format!("{}-{order}-{mt}-{step}", zone.name)} class={classes!("cell", format!("mt{mt}"), change)}>
+                                        <td key={format!("{}-{order}-{mt}-{n}", zone.name)} class={classes!("cell", format!("mt{mt}"), change)}>
                                             <span class="bar" style={format!("width:{w:.1}%")}></span>
                                             <span class="n">{ n }</span>
                                         </td>

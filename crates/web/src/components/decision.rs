@@ -6,14 +6,15 @@
 
 use std::rc::Rc;
 
-use gfpscope_engine::view::{DecisionView, Stage, StepView};
+use gfpscope_engine::view::{DecisionView, Stage};
 
 use crate::session::Detail;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct DecisionProps {
-    pub view: Rc<StepView>,
+    /// The current step.
+    pub step: u64,
     /// This step's (or the latest earlier step's) decisions and reclaim details.
     #[prop_or_default]
     pub detail: Option<(u64, Rc<Detail>)>,
@@ -184,7 +185,7 @@ fn diagram(decisions: &[DecisionView]) -> Html {
 
 #[component]
 pub fn DecisionPanel(props: &DecisionProps) -> Html {
-    let step = props.view.step;
+    let step = props.step;
     let Some((at, detail)) = &props.detail else {
         return html! {
             <div class="panel decision-panel" data-testid="decision-panel">

@@ -9,10 +9,42 @@ use crate::session::Cmd;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub entries: Rc<[LogEntry]>,
+    pub entries: Rc<[Rc<LogEntry>]>,
     pub total: usize,
     pub step: u64,
     pub on_cmd: Callback<Cmd>,
+}
+
+#[derive(Properties, PartialEq)]
+struct EntryProps {
+    entry: Rc<LogEntry>,
+    now: bool,
+    on_cmd: Callback<Cmd>,
+}
+
+/// One log row; a component so that stepping re-renders only rows that changed.
+#[component]
+fn Entry(props: &EntryProps) -> Html {
+    let e = &props.entry;
+    let on_cmd = props.on_cmd.clone();
+    let step = e.step;
+    let loc = match (&e.function, e.line) {
+        (Some(f), Some(l)) => format!("{f}:{l}"),
+        (Some(f), None) => f.clone(),
+        (None, Some(l)) => format!("line {l}"),
+        (None, None) => String::new(),
+    };
+    html! {
+        <li class={classes!("entry", format!("k-{}", e.kind), props.now.then_some("now"))}>
+            <button class="jump" title={format!("Jump to step {}", e.step)}
+                onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}>
+                <span class="s">{ e.step }</span>
+                <span class="kind">{ e.kind.clone() }</span>
+                <span class="who">{ format!("{}  {loc}", e.task) }</span>
+                <span class="text">{ e.text.clone() }</span>
+            </button>
+        </li>
+    }
 }
 
 #[component]
@@ -37,26 +69,9 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                 if hidden > 0 {
                     <li class="more">{ format!("… {hidden} earlier events (use the timeline to go back)") }</li>
                 }
-                { for props.entries.iter().map(|e| {
-                    let on_cmd = props.on_cmd.clone();
-                    let step = e.step;
-                    let loc = match (&e.function, e.line) {
-                        (Some(f), Some(l)) => format!("{f}:{l}"),
-                        (Some(f), None) => f.clone(),
-                        (None, Some(l)) => format!("line {l}"),
-                        (None, None) => String::new(),
-                    };
-                    html! {
-                        <li class={classes!("entry", format!("k-{}", e.kind), (e.step == props.step).then_some("now"))}>
-                            <button class="jump" title={format!("Jump to step {}", e.step)}
-                                onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}>
-                                <span class="s">{ e.step }</span>
-                                <span class="kind">{ e.kind.clone() }</span>
-                                <span class="who">{ format!("{}  {loc}", e.task) }</span>
-                                <span class="text">{ e.text.clone() }</span>
-                            </button>
-                        </li>
-                    }
+                { for props.entries.iter().enumerate().map(|(i, e)| html! {
+                    <Entry key={props.total - props.entries.len() + i} entry={Rc::clone(e)}
+                        now={e.step == props.step} on_cmd={props.on_cmd.clone()} />
                 }) }
             </ol>
         </div>

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gfpscope_engine::view::{StepView, ZoneView};
+use gfpscope_engine::view::ZoneView;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use yew::prelude::*;
@@ -19,7 +19,7 @@ use crate::url::Theme;
 
 #[derive(Properties, PartialEq)]
 pub struct MemoryMapProps {
-    pub view: Rc<StepView>,
+    pub zones: Rc<[ZoneView]>,
     pub pages: Rc<PageCodes>,
     pub theme: Theme,
 }
@@ -96,7 +96,7 @@ fn gauge(z: &ZoneView) -> Html {
 pub fn MemoryMap(props: &MemoryMapProps) -> Html {
     let canvas_ref = use_node_ref();
     let buffer = use_mut_ref(Vec::<u8>::new);
-    let spans = zone_spans(&props.view.zones);
+    let spans = zone_spans(&props.zones);
     let layout = use_memo(spans, |s| MapLayout::new(s));
     let hover = use_state(|| None::<AttrValue>);
     {
@@ -108,6 +108,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
             (pages, layout, props.theme),
             move |(pages, layout, theme)| {
                 if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                    let t0 = crate::dom::now_ms();
                     let buf: &RefCell<Vec<u8>> = &buffer;
                     draw(
                         &canvas,
@@ -116,6 +117,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                         palette(*theme),
                         &mut buf.borrow_mut(),
                     );
+                    crate::dom::record_timing("memory_map", crate::dom::now_ms() - t0);
                 }
             },
         );
@@ -125,7 +127,6 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
         let layout = layout.clone();
         let pages = props.pages.clone();
         let zones: Vec<AttrValue> = props
-            .view
             .zones
             .iter()
             .map(|z| AttrValue::from(z.name.clone()))
@@ -161,7 +162,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
         Callback::from(move |_: MouseEvent| hover.set(None))
     };
     let pal = palette(props.theme);
-    let total: u64 = props.view.zones.iter().map(|z| z.spanned).sum();
+    let total: u64 = props.zones.iter().map(|z| z.spanned).sum();
     let height = f64::from(layout.height.max(1));
     html! {
         <div class="panel memory-panel">
@@ -175,7 +176,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                         role="img" aria-label="Memory map: every page frame coloured by state"
                         {onmousemove} {onmouseleave} />
                     { for layout.bands.iter().filter_map(|b| {
-                        let z = props.view.zones.get(b.zone)?;
+                        let z = props.zones.get(b.zone)?;
                         let top = f64::from(b.first_row) / height * 100.0;
                         Some(html! {
                             <div class="band-label" style={format!("top:{top:.2}%")}>{ z.name.clone() }</div>
@@ -183,7 +184,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                     }) }
                 </div>
                 <div class="zones">
-                    { for props.view.zones.iter().map(|z| html! {
+                    { for props.zones.iter().map(|z| html! {
                         <div class="zone">
                             <div class="zone-head">
                                 <b>{ format!("Node {} {}", z.node, z.name) }</b>

@@ -2,11 +2,13 @@
 //! reclaim activity, and allocation latency in simulated steps. They advance with the
 //! run and are redrawn only when their data (a shared `Rc`) or the theme changes.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use gfpscope_engine::view::StepView;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -15,7 +17,6 @@ use crate::url::Theme;
 
 #[derive(Properties, PartialEq)]
 pub struct PlotsProps {
-    pub view: Rc<StepView>,
     pub data: Rc<PlotData>,
     pub theme: Theme,
 }
@@ -227,29 +228,86 @@ fn fit(canvas: &HtmlCanvasElement) {
     }
 }
 
+/// What the next deferred redraw will draw.
+struct Pending {
+    free: NodeRef,
+    activity: NodeRef,
+    data: Rc<PlotData>,
+    theme: Theme,
+    /// An idle callback is already requested.
+    scheduled: bool,
+}
+
+fn redraw(p: &Pending) {
+    let t0 = crate::dom::now_ms();
+    if let Some(c) = p.free.cast::<HtmlCanvasElement>() {
+        fit(&c);
+        if let Err(e) = draw_free(c, &p.data, p.theme) {
+            gloo::console::warn!(format!("free-pages plot: {e}"));
+        }
+    }
+    if let Some(c) = p.activity.cast::<HtmlCanvasElement>() {
+        fit(&c);
+        if let Err(e) = draw_activity(c, &p.data, p.theme) {
+            gloo::console::warn!(format!("activity plot: {e}"));
+        }
+    }
+    crate::dom::record_timing("plots", crate::dom::now_ms() - t0);
+}
+
+/// Draws when the browser is idle (at most 250 ms later), coalescing many steps into
+/// one redraw, so that plotting never delays a step's re-render.
+fn schedule(pending: &Rc<RefCell<Pending>>) {
+    if pending.borrow().scheduled {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let task = {
+        let pending = Rc::clone(pending);
+        Closure::once_into_js(move || {
+            let mut p = pending.borrow_mut();
+            p.scheduled = false;
+            redraw(&p);
+        })
+    };
+    let opts = web_sys::IdleRequestOptions::new();
+    opts.set_timeout(250);
+    let asked = window.request_idle_callback_with_options(task.unchecked_ref(), &opts);
+    pending.borrow_mut().scheduled = asked.is_ok();
+    if asked.is_err() {
+        redraw(&pending.borrow());
+    }
+}
+
 #[component]
 pub fn Plots(props: &PlotsProps) -> Html {
     let free_ref = use_node_ref();
     let act_ref = use_node_ref();
+    let pending = {
+        let (free, activity) = (free_ref.clone(), act_ref.clone());
+        let (data, theme) = (props.data.clone(), props.theme);
+        use_mut_ref(move || Pending {
+            free,
+            activity,
+            data,
+            theme,
+            scheduled: false,
+        })
+    };
     {
-        let free_ref = free_ref.clone();
-        let act_ref = act_ref.clone();
+        let pending = pending.clone();
         use_effect_with((props.data.clone(), props.theme), move |(data, theme)| {
-            if let Some(c) = free_ref.cast::<HtmlCanvasElement>() {
-                fit(&c);
-                if let Err(e) = draw_free(c, data, *theme) {
-                    gloo::console::warn!(format!("free-pages plot: {e}"));
-                }
+            {
+                let mut p = pending.borrow_mut();
+                p.data = Rc::clone(data);
+                p.theme = *theme;
             }
-            if let Some(c) = act_ref.cast::<HtmlCanvasElement>() {
-                fit(&c);
-                if let Err(e) = draw_activity(c, data, *theme) {
-                    gloo::console::warn!(format!("activity plot: {e}"));
-                }
-            }
+            schedule(&pending);
         });
     }
-    let zones = props.view.zones.len().max(1);
+    let zones = props.data.zones.len().max(1);
     html! {
         <div class="panel plots-panel">
             <div class="panel-head"><h2>{ "Over time" }</h2>

@@ -2,17 +2,17 @@
 
 use std::rc::Rc;
 
-use gfpscope_engine::view::StepView;
+use gfpscope_engine::view::SlabCacheView;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct SlabProps {
-    pub view: Rc<StepView>,
+    pub caches: Rc<[SlabCacheView]>,
 }
 
 #[component]
 pub fn SlabPanel(props: &SlabProps) -> Html {
-    let caches = &props.view.slab_caches;
+    let caches = &props.caches;
     html! {
         <div class="panel slab-panel">
             <div class="panel-head"><h2>{ "Slab caches" }</h2></div>

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -103,21 +104,66 @@ fn visual_col(pieces: &[Piece], col: u32) -> usize {
     v
 }
 
+#[derive(Properties, PartialEq)]
+struct LineProps {
+    n: u32,
+    pieces: Rc<Vec<Piece>>,
+    current: bool,
+    /// Diagnostics on this line only.
+    diags: Rc<[Diagnostic]>,
+}
+
+/// One source line. A component so that a step re-renders only the lines whose
+/// current mark or diagnostics changed.
+#[component]
+fn SourceLine(props: &LineProps) -> Html {
+    let pieces = &props.pieces;
+    html! {
+        <div class={classes!("line", props.current.then_some("current-line"), (!props.diags.is_empty()).then_some("has-error"))}
+            data-line={props.n.to_string()}>
+            { for pieces.iter().map(|p| match p.class {
+                Some(c) => html! { <span class={c}>{ p.text.clone() }</span> },
+                None => html! { { p.text.clone() } },
+            }) }
+            { for props.diags.iter().map(|d| {
+                let vcol = visual_col(pieces, d.col);
+                html! {
+                    <span class="diag-caret" aria-hidden="true"
+                        style={format!("left:calc(0.5rem + {vcol}ch);width:1ch")}></span>
+                }
+            }) }
+            { for props.diags.iter().map(|d| html! {
+                <span class="diag-inline" data-col={d.col.to_string()}>
+                    { format!("  ◀ {}:{}: {}", d.line, d.col, d.message) }
+                </span>
+            }) }
+        </div>
+    }
+}
+
 #[component]
 pub fn SourcePane(props: &SourceProps) -> Html {
-    let lines = use_memo(props.text.clone(), |text| highlight_lines(text));
-    let current_ref = use_node_ref();
+    let lines = use_memo(props.text.clone(), |text| {
+        highlight_lines(text)
+            .into_iter()
+            .map(Rc::new)
+            .collect::<Vec<_>>()
+    });
     let scroll_ref = use_node_ref();
     {
-        let current_ref = current_ref.clone();
         let scroll_ref = scroll_ref.clone();
         use_effect_with(props.current_line, move |_| {
             // Scroll only vertically, and only when the line is out of view
             // (scrollIntoView would also scroll sideways under the sticky gutter).
-            let (Some(line), Some(scroller)) = (
-                current_ref.cast::<web_sys::HtmlElement>(),
-                scroll_ref.cast::<web_sys::Element>(),
-            ) else {
+            let Some(scroller) = scroll_ref.cast::<web_sys::Element>() else {
+                return;
+            };
+            let Some(line) = scroller
+                .query_selector(".current-line")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            else {
                 return;
             };
             let top = f64::from(line.get_bounding_client_rect().top() as i32)
@@ -187,29 +233,10 @@ pub fn SourcePane(props: &SourceProps) -> Html {
                         <pre class="code-hl" data-testid="source">
                             { for lines.iter().enumerate().map(|(i, pieces)| {
                                 let n = i as u32 + 1;
-                                let current = props.current_line == Some(n);
-                                let diags: Vec<&Diagnostic> = diags_on(n).collect();
+                                let diags: Rc<[Diagnostic]> = diags_on(n).cloned().collect();
                                 html! {
-                                    <div class={classes!("line", current.then_some("current-line"), (!diags.is_empty()).then_some("has-error"))}
-                                        ref={if current { current_ref.clone() } else { NodeRef::default() }}
-                                        data-line={n.to_string()}>
-                                        { for pieces.iter().map(|p| match p.class {
-                                            Some(c) => html! { <span class={c}>{ p.text.clone() }</span> },
-                                            None => html! { { p.text.clone() } },
-                                        }) }
-                                        { for diags.iter().map(|d| {
-                                            let vcol = visual_col(pieces, d.col);
-                                            html! {
-                                                <span class="diag-caret" aria-hidden="true"
-                                                    style={format!("left:calc(0.5rem + {vcol}ch);width:1ch")}></span>
-                                            }
-                                        }) }
-                                        { for diags.iter().map(|d| html! {
-                                            <span class="diag-inline" data-col={d.col.to_string()}>
-                                                { format!("  ◀ {}:{}: {}", d.line, d.col, d.message) }
-                                            </span>
-                                        }) }
-                                    </div>
+                                    <SourceLine key={n} n={n} pieces={Rc::clone(pieces)}
+                                        current={props.current_line == Some(n)} diags={diags} />
                                 }
                             }) }
                         </pre>
