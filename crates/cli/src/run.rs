@@ -28,6 +28,7 @@ struct Opts {
     until: Option<u64>,
 }
 
+#[allow(clippy::many_single_char_names)]
 fn parse_args(args: &[String]) -> Result<Opts, String> {
     let mut o = Opts::default();
     let mut it = args.iter();

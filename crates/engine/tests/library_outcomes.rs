@@ -403,7 +403,7 @@ fn xfs_nofail_in_reclaim_allocates_nofail_from_a_pf_memalloc_task() {
 
 /// GFP_NOFS direct reclaim under pressure: the superblock shrinker stops for lack
 /// of __GFP_FS, and the same request with GFP_KERNEL lets it run.
-const SB_SHRINKER: &str = r#"/*
+const SB_SHRINKER: &str = r"/*
  * title: superblock shrinker and GFP_NOFS
  * machine: x86_64-64M
  * zones: DMA 1M, DMA32 7M
@@ -420,7 +420,7 @@ SYSCALL(writer)
 	}
 	return 0;
 }
-"#;
+";
 
 /// (superblock shrinker skips for lack of __GFP_FS, shrinkers run) in the writer's
 /// own direct reclaim.

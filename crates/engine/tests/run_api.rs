@@ -31,7 +31,7 @@ fn kinds(r: &Run) -> Vec<String> {
 
 /// A pressure scenario long enough for time travel: two tasks allocating in
 /// loops against background load, one interrupt handler, scopes and locks.
-const PRESSURE: &str = r#"/*
+const PRESSURE: &str = r"/*
  * title: time travel workout
  * machine: x86_64-64M
  * zones: DMA 1M, DMA32 7M
@@ -92,7 +92,7 @@ IRQ_HANDLER(nic_irq) __start(5)
 	spin_unlock_irqrestore(&q, flags);
 	return 0;
 }
-"#;
+";
 
 #[test]
 fn same_scenario_and_seed_give_a_byte_identical_log() {
@@ -236,7 +236,7 @@ fn seeking_past_the_end_stops_at_the_end() {
     assert!(!r.view().finished);
 }
 
-const CALLS: &str = r#"/*
+const CALLS: &str = r"/*
  * title: calls
  */
 int leaf(gfp_t gfp)
@@ -258,7 +258,7 @@ SYSCALL(caller)
 	int b = a * 2;
 	return b;
 }
-"#;
+";
 
 fn top(v: &StepView) -> (String, u32, usize) {
     let t = &v.tasks[0];
@@ -353,7 +353,7 @@ fn run_time_errors_stop_the_task_with_a_located_message() {
 
 #[test]
 fn two_tasks_taking_two_mutexes_in_opposite_order_deadlock() {
-    let src = r#"/*
+    let src = r"/*
  * title: abba
  */
 DEFINE_MUTEX(a);
@@ -376,7 +376,7 @@ SYSCALL(two)
 	mutex_unlock(&b);
 	return 0;
 }
-"#;
+";
     let mut r = run(src);
     r.run_to_end();
     assert!(r.finished());
@@ -394,7 +394,7 @@ SYSCALL(two)
     assert!(r.log().iter().any(|e| e.kind == "lock_wait"));
 }
 
-const IRQ_LOCK: &str = r#"/*
+const IRQ_LOCK: &str = r"/*
  * title: irq vs lock
  */
 DEFINE_SPINLOCK(q);
@@ -415,7 +415,7 @@ IRQ_HANDLER(irq)
 	spin_unlock(&q);
 	return 0;
 }
-"#;
+";
 
 #[test]
 fn an_interrupt_spinning_on_a_lock_the_interrupted_task_holds_deadlocks() {
@@ -501,7 +501,7 @@ IRQ_HANDLER(irq)
 
 #[test]
 fn scope_cookies_are_shown_with_the_variable_holding_them() {
-    let src = r#"/*
+    let src = r"/*
  * title: cookie
  */
 SYSCALL(t)
@@ -512,7 +512,7 @@ SYSCALL(t)
 	memalloc_noio_restore(noio);
 	return 0;
 }
-"#;
+";
     let mut r = run(src);
     r.step();
     let v = r.view();
@@ -545,6 +545,7 @@ fn json_fields_carry_masks_as_hex_strings() {
 }
 
 #[test]
+#[allow(clippy::many_single_char_names)]
 fn the_view_is_consistent_with_the_history_and_page_codes() {
     let mut r = run(PRESSURE);
     for _ in 0..50 {

@@ -376,11 +376,8 @@ impl<'a> FnLower<'a> {
     }
 
     fn patch(&mut self, at: usize, target: u32) {
-        if let Some(op) = self.ops.get_mut(at) {
-            match op {
-                Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => *t = target,
-                _ => {}
-            }
+        if let Some(Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t)) = self.ops.get_mut(at) {
+            *t = target;
         }
     }
 
@@ -770,11 +767,11 @@ impl<'a> FnLower<'a> {
             }
             ExprKind::Cast { ty, expr } => {
                 self.expr(expr);
-                if !ty.is_void() {
-                    self.emit(Op::Coerce(SlotKind::of(ty)));
-                } else {
+                if ty.is_void() {
                     self.emit(Op::Pop);
                     self.emit(Op::Push(Value::Void));
+                } else {
+                    self.emit(Op::Coerce(SlotKind::of(ty)));
                 }
             }
             ExprKind::Sizeof(arg) => {

@@ -5,6 +5,7 @@
 //! the kernel model.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crate::context::{ContextEvent, IRQ_FLAGS_DISABLED, IRQ_FLAGS_ENABLED};
 use crate::scenario::ast::{self, TaskKind};
@@ -66,6 +67,7 @@ pub fn stop_task(interp: &mut Interp, cx: &Cx<'_>, t: usize, verdict: &str, out:
 
 /// Execute one statement of task `t` (its first op is the statement's marker,
 /// or the op a blocked task retries).
+#[allow(clippy::many_single_char_names)] // t = task, as everywhere in this module
 pub fn run_statement(
     interp: &mut Interp,
     sys: &mut Sys,
@@ -551,7 +553,7 @@ pub fn enter_interrupt(interp: &mut Interp, cx: &Cx<'_>, t: usize, out: &mut Ste
     };
     ts.interrupted = interrupted;
     ts.task.pid = pid;
-    ts.task.comm = comm.clone();
+    ts.task.comm.clone_from(&comm);
     ts.task.flags = TaskFlags(flags.0 | decl_flags);
     ts.ctx = crate::context::ExecContext::new(interp::context_kind(ts.kind));
     let what = match ts.kind {
@@ -708,7 +710,7 @@ fn builtin_call(
             }
             return Flow::Done(Value::Void);
         }
-        Family::Lock => return lock_builtin(interp, cx, t, b, args, site, &trace, out),
+        Family::Lock => return lock_builtin(interp, cx, t, b, args, &site, &trace, out),
         Family::Atomic => {
             let Some(ts) = interp.tasks.get_mut(t) else {
                 return Flow::Stop;
@@ -844,12 +846,20 @@ fn printk(fmt: &str, args: &[Value], cx: &Cx<'_>) -> String {
         }
         match (conv, v) {
             ('s', Value::Str(i)) => {
-                outs.push_str(cx.prog.strings.get(i as usize).map_or("", String::as_str))
+                outs.push_str(cx.prog.strings.get(i as usize).map_or("", String::as_str));
             }
-            ('x' | 'X', _) => outs.push_str(&format!("{:x}", v.as_int().unwrap_or(0))),
-            ('p', _) => outs.push_str(&format!("{:016x}", v.as_int().unwrap_or(0))),
-            ('u', _) => outs.push_str(&format!("{}", v.as_int().unwrap_or(0) as u64)),
-            _ => outs.push_str(&format!("{}", v.as_int().unwrap_or(0))),
+            ('x' | 'X', _) => {
+                let _ = write!(outs, "{:x}", v.as_int().unwrap_or(0));
+            }
+            ('p', _) => {
+                let _ = write!(outs, "{:016x}", v.as_int().unwrap_or(0));
+            }
+            ('u', _) => {
+                let _ = write!(outs, "{}", v.as_int().unwrap_or(0) as u64);
+            }
+            _ => {
+                let _ = write!(outs, "{}", v.as_int().unwrap_or(0));
+            }
         }
     }
     outs
@@ -862,7 +872,7 @@ fn lock_builtin(
     t: usize,
     b: Builtin,
     args: &[Value],
-    site: CallSite,
+    site: &CallSite,
     trace: &[String],
     out: &mut StepOut,
 ) -> Flow {
@@ -923,14 +933,14 @@ fn lock_builtin(
     let mut outv = None;
     let lname = name.clone();
     let evs: Vec<ContextEvent> = match b {
-        Builtin::SpinLock => ts.ctx.spin_lock(&lname, &site),
-        Builtin::SpinUnlock => ts.ctx.spin_unlock(&lname, &site),
-        Builtin::SpinLockIrq => ts.ctx.spin_lock_irq(&lname, &site),
-        Builtin::SpinUnlockIrq => ts.ctx.spin_unlock_irq(&lname, &site),
-        Builtin::SpinLockBh => ts.ctx.spin_lock_bh(&lname, &site),
-        Builtin::SpinUnlockBh => ts.ctx.spin_unlock_bh(&lname, &site),
+        Builtin::SpinLock => ts.ctx.spin_lock(&lname, site),
+        Builtin::SpinUnlock => ts.ctx.spin_unlock(&lname, site),
+        Builtin::SpinLockIrq => ts.ctx.spin_lock_irq(&lname, site),
+        Builtin::SpinUnlockIrq => ts.ctx.spin_unlock_irq(&lname, site),
+        Builtin::SpinLockBh => ts.ctx.spin_lock_bh(&lname, site),
+        Builtin::SpinUnlockBh => ts.ctx.spin_unlock_bh(&lname, site),
         Builtin::SpinLockIrqsave => {
-            let (fl, evs) = ts.ctx.spin_lock_irqsave(&lname, &site);
+            let (fl, evs) = ts.ctx.spin_lock_irqsave(&lname, site);
             outv = Some(Value::Int(fl as i64));
             evs
         }
@@ -939,14 +949,14 @@ fn lock_builtin(
                 .get(1)
                 .and_then(|v| v.as_int())
                 .unwrap_or(IRQ_FLAGS_DISABLED as i64) as u64;
-            ts.ctx.spin_unlock_irqrestore(&lname, fl, &site)
+            ts.ctx.spin_unlock_irqrestore(&lname, fl, site)
         }
-        Builtin::MutexLock => ts.ctx.mutex_lock(&ts.task.clone(), &lname, &site, trace),
-        Builtin::MutexUnlock => ts.ctx.mutex_unlock(&lname, &site),
-        Builtin::DownRead => ts.ctx.down_read(&ts.task.clone(), &lname, &site, trace),
-        Builtin::UpRead => ts.ctx.up_read(&lname, &site),
-        Builtin::DownWrite => ts.ctx.down_write(&ts.task.clone(), &lname, &site, trace),
-        Builtin::UpWrite => ts.ctx.up_write(&lname, &site),
+        Builtin::MutexLock => ts.ctx.mutex_lock(&ts.task.clone(), &lname, site, trace),
+        Builtin::MutexUnlock => ts.ctx.mutex_unlock(&lname, site),
+        Builtin::DownRead => ts.ctx.down_read(&ts.task.clone(), &lname, site, trace),
+        Builtin::UpRead => ts.ctx.up_read(&lname, site),
+        Builtin::DownWrite => ts.ctx.down_write(&ts.task.clone(), &lname, site, trace),
+        Builtin::UpWrite => ts.ctx.up_write(&lname, site),
         _ => Vec::new(),
     };
     for e in &evs {

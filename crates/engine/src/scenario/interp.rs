@@ -466,6 +466,7 @@ pub enum StepEnd {
 
 /// Binary operator on two values (C semantics on i64; masks stay masks under `| & ^`).
 /// `Err` carries a run-time error message (division by zero).
+#[allow(clippy::many_single_char_names)] // C operands: a op b, as integers x op y
 pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value, String> {
     use BinaryOp as B;
     if matches!(op, B::BitOr | B::BitAnd | B::BitXor)

@@ -534,7 +534,7 @@ impl Run {
         }
         self.log_end.push(self.log.len());
         self.known_steps = step;
-        if step % self.history_stride == 0 {
+        if step.is_multiple_of(self.history_stride) {
             let zones = self
                 .state
                 .sys
@@ -558,7 +558,7 @@ impl Run {
             if self.history.len() > self.options.max_history {
                 self.history_stride *= 2;
                 let stride = self.history_stride;
-                self.history.retain(|p| p.step % stride == 0);
+                self.history.retain(|p| p.step.is_multiple_of(stride));
             }
         }
     }

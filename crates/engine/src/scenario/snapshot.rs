@@ -50,7 +50,7 @@ impl<S: Clone> Keyframes<S> {
     /// Whether a snapshot should be taken at `step` (on the grid and newer than the last one).
     #[must_use]
     pub fn wants(&self, step: u64) -> bool {
-        step % self.interval == 0 && self.frames.last().is_none_or(|(s, _)| *s < step)
+        step.is_multiple_of(self.interval) && self.frames.last().is_none_or(|(s, _)| *s < step)
     }
 
     /// Record `state` as the snapshot for `step` if [`Self::wants`] it.
@@ -62,7 +62,7 @@ impl<S: Clone> Keyframes<S> {
         if self.frames.len() > self.cap {
             self.interval = self.interval.saturating_mul(2);
             let interval = self.interval;
-            self.frames.retain(|(s, _)| s % interval == 0);
+            self.frames.retain(|(s, _)| s.is_multiple_of(interval));
         }
     }
 

@@ -59,14 +59,11 @@ impl EventSink for Collect {
 #[must_use]
 pub fn event_text(e: &AllocEvent) -> String {
     let t = e.text();
-    if t.trim().is_empty() || t.trim().chars().all(|c| c == '=' || c == '-') {
-        if let Some(l) = e
-            .report()
-            .iter()
-            .find(|l| !l.trim().is_empty() && !l.trim().chars().all(|c| c == '=' || c == '-'))
-        {
-            return l.trim().to_string();
-        }
+    let is_rule = |l: &str| l.trim().chars().all(|c| c == '=' || c == '-');
+    if is_rule(&t)
+        && let Some(l) = e.report().iter().find(|l| !is_rule(l))
+    {
+        return l.trim().to_string();
     }
     t
 }
@@ -259,22 +256,19 @@ impl Sys {
         let pct = |a: Option<crate::scenario::header::Amount>| -> u32 {
             a.map_or(0, |a| {
                 let pages = a.pages(managed);
-                if managed == 0 {
-                    0
-                } else {
-                    (pages.saturating_mul(100) / managed).min(100) as u32
-                }
+                pages
+                    .saturating_mul(100)
+                    .checked_div(managed)
+                    .map_or(0, |p| p.min(100) as u32)
             })
         };
         let p = &h.pressure;
         let page_cache_pct = pct(p.page_cache);
         // `dirty` is written as a share of memory; the kernel model wants the dirty
         // share *of the page cache*.
-        let dirty_pct = if page_cache_pct == 0 {
-            0
-        } else {
-            (pct(p.dirty) * 100 / page_cache_pct).min(100)
-        };
+        let dirty_pct = (pct(p.dirty) * 100)
+            .checked_div(page_cache_pct)
+            .map_or(0, |d| d.min(100));
         let background = h
             .background
             .iter()
@@ -378,12 +372,12 @@ impl Sys {
         let mut sink = Collect::default();
         let r = self.kernel.run_kswapd(node, &mut sink);
         out.reclaimed += r.reclaimed;
-        self.absorb(&sink.0, here, out);
+        Self::absorb(&sink.0, here, out);
         r.sleeping
     }
 
     /// Turns allocator events into log entries, decisions and reclaim counters.
-    fn absorb(&self, events: &[AllocEvent], here: &Here, out: &mut StepOut) {
+    fn absorb(events: &[AllocEvent], here: &Here, out: &mut StepOut) {
         for e in events {
             if let Some(d) = e.decision() {
                 out.decisions.push(d);
@@ -464,7 +458,7 @@ impl Sys {
             {
                 o.freed = true;
             }
-            self.absorb(&sink.0, &here, out);
+            Self::absorb(&sink.0, &here, out);
             return Flow::Done(Value::Void);
         }
         if b == Builtin::KmemCacheCreate {
@@ -706,7 +700,7 @@ impl Sys {
                 }
             }
         };
-        self.absorb(&sink.0, &here, out);
+        Self::absorb(&sink.0, &here, out);
         out.alloc = Some(self.alloc_view(interp, t, &here, api, requested_for_view, &res, &sink.0));
         // OOM victims among the scenario's tasks die.
         for pid in &res.killed {
