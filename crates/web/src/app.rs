@@ -53,6 +53,10 @@ pub struct AppState {
     pub speed: u32,
     /// Bumped on every edit; a re-parse only applies if it is still current.
     pub edit_gen: u64,
+    /// The running scenario's teaching point and citation (from its own header, so an
+    /// edited scenario shows its own).
+    pub teaches: Option<AttrValue>,
+    pub citation: Option<AttrValue>,
     /// Message about the last breakpoint run (e.g. "no direct reclaim until the end").
     pub notice: Option<AttrValue>,
 }
@@ -72,6 +76,8 @@ impl PartialEq for AppState {
             && self.speed == other.speed
             && self.edit_gen == other.edit_gen
             && self.notice == other.notice
+            && self.teaches == other.teaches
+            && self.citation == other.citation
     }
 }
 
@@ -135,6 +141,8 @@ impl AppState {
             speed: 5,
             edit_gen: 0,
             notice: None,
+            teaches: None,
+            citation: None,
         };
         state.load_scenario();
         if let Some(step) = params.step {
@@ -183,6 +191,9 @@ impl AppState {
         self.playing = false;
         match Session::load(&file_name(&self.scenario), &self.text) {
             Ok(mut session) => {
+                let (_, teaches, citation) = session.header();
+                self.teaches = teaches.filter(|t| !t.is_empty()).map(AttrValue::from);
+                self.citation = citation.filter(|t| !t.is_empty()).map(AttrValue::from);
                 let snap = session.snapshot();
                 *self.session.borrow_mut() = Some(session);
                 self.snapshot = Some(Rc::new(snap));
@@ -524,12 +535,8 @@ pub fn App() -> Html {
     } else {
         None
     };
-    let item = state
-        .library
-        .iter()
-        .find(|s| s.name == state.scenario.as_str());
-    let teaches = item.map(|s| s.teaches.clone()).filter(|t| !t.is_empty());
-    let citation = item.map(|s| s.citation.clone()).filter(|t| !t.is_empty());
+    let teaches = state.teaches.clone();
+    let citation = state.citation.clone();
 
     html! {
         <div class="app">

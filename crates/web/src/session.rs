@@ -215,6 +215,12 @@ impl Session {
         Ok(s)
     }
 
+    /// The running scenario's header: (title, teaching point, source citation).
+    pub fn header(&self) -> (Option<String>, Option<String>, Option<String>) {
+        let h = &self.run.scenario().header;
+        (h.title.clone(), h.teaches.clone(), h.source.clone())
+    }
+
     pub fn source(&self) -> &str {
         self.run.source()
     }

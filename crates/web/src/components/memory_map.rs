@@ -92,6 +92,23 @@ fn gauge(z: &ZoneView) -> Html {
     }
 }
 
+/// Zone labels beside the map: (top in % of the map height, name), pushed apart so
+/// that a small zone's label does not overlap the next one.
+fn band_labels(layout: &MapLayout, zones: &[ZoneView]) -> Vec<(f64, String)> {
+    const MIN_GAP: f64 = 7.0;
+    let height = f64::from(layout.height.max(1));
+    let mut out: Vec<(f64, String)> = Vec::new();
+    for b in &layout.bands {
+        let Some(z) = zones.get(b.zone) else { continue };
+        let mut top = f64::from(b.first_row) / height * 100.0;
+        if let Some((prev, _)) = out.last() {
+            top = top.max(prev + MIN_GAP);
+        }
+        out.push((top, z.name.clone()));
+    }
+    out
+}
+
 #[component]
 pub fn MemoryMap(props: &MemoryMapProps) -> Html {
     let canvas_ref = use_node_ref();
@@ -163,7 +180,6 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
     };
     let pal = palette(props.theme);
     let total: u64 = props.zones.iter().map(|z| z.spanned).sum();
-    let height = f64::from(layout.height.max(1));
     html! {
         <div class="panel memory-panel">
             <div class="panel-head">
@@ -175,12 +191,8 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                     <canvas ref={canvas_ref} class="memory-map" data-testid="memory-map"
                         role="img" aria-label="Memory map: every page frame coloured by state"
                         {onmousemove} {onmouseleave} />
-                    { for layout.bands.iter().filter_map(|b| {
-                        let z = props.zones.get(b.zone)?;
-                        let top = f64::from(b.first_row) / height * 100.0;
-                        Some(html! {
-                            <div class="band-label" style={format!("top:{top:.2}%")}>{ z.name.clone() }</div>
-                        })
+                    { for band_labels(&layout, &props.zones).into_iter().map(|(top, name)| html! {
+                        <div class="band-label" style={format!("top:{top:.2}%")}>{ name }</div>
                     }) }
                 </div>
                 <div class="zones">
@@ -224,7 +236,13 @@ mod tests {
         let layout = MapLayout::new(&[(0, 100), (100, 50)]);
         let codes: Vec<u8> = (0..150u32).map(|i| (i % 12) as u8).collect();
         let mut buf = Vec::new();
-        assert!(draw(&canvas, &layout, &codes, &paint::LIGHT, &mut buf));
+        assert!(super::draw(
+            &canvas,
+            &layout,
+            &codes,
+            &paint::LIGHT,
+            &mut buf
+        ));
         assert_eq!(
             (canvas.width(), canvas.height()),
             (layout.width, layout.height)
