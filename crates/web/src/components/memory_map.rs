@@ -264,4 +264,26 @@ mod tests {
             &paint::LIGHT.color(page_code::FREE_MOVABLE)
         );
     }
+
+    #[wasm_bindgen_test]
+    fn a_tiny_zone_label_does_not_overlap_the_next() {
+        let zones = vec![
+            ZoneView {
+                name: "DMA".into(),
+                start_pfn: 0,
+                spanned: 4096,
+                ..ZoneView::default()
+            },
+            ZoneView {
+                name: "DMA32".into(),
+                start_pfn: 4096,
+                spanned: 258_048,
+                ..ZoneView::default()
+            },
+        ];
+        let layout = MapLayout::new(&zone_spans(&zones));
+        let labels = band_labels(&layout, &zones);
+        assert_eq!(labels.len(), 2);
+        assert!(labels[1].0 - labels[0].0 >= 7.0, "{labels:?}");
+    }
 }
