@@ -9,7 +9,7 @@ use crate::context::{ContextKind, ExecContext};
 use crate::event::{Event, EventSink};
 use crate::gfp::{AllocFlags, Gfp, MigrateType, ZoneType};
 use crate::mem::slab::SlabFlags;
-use crate::mem::{PageState, Pfn, ZoneId};
+use crate::mem::{PageState, Pfn, Wmark, ZoneId};
 use crate::task::{CallSite, Task};
 
 use super::entry::Current;
@@ -48,6 +48,55 @@ pub struct BackgroundSpec {
     pub per_step: u64,
 }
 
+/// Where each zone's free memory stands once the initial pressure is set up: the setup
+/// allocations stop taking pages from a zone when its free pages reach this target (plus
+/// the zone's `lowmem_reserve` for the setup allocation's highest zone, which those
+/// allocations cannot dip into either — `__zone_watermark_ok()`, Linux 6.12).
+///
+/// The fill only reaches the target when the pressure amounts add up to enough memory.
+/// Consequences in `__alloc_pages_slowpath()` (6.12, kernel-mm.md §5) for an order-0
+/// `GFP_KERNEL` allocation:
+/// - `High` (default): free is just above high (boost included): the fast path succeeds.
+/// - `Low`: free == low: the fast path (`ALLOC_WMARK_LOW`) fails, kswapd is woken, the
+///   `ALLOC_WMARK_MIN` retry succeeds.
+/// - `Min`: free == min: the min retry fails too (`free <= min` fails the check), so the
+///   caller enters direct reclaim itself.
+/// - `BelowMin`: free == min/2: only reserve users (`GFP_ATOMIC`: `ALLOC_MIN_RESERVE |
+///   ALLOC_NON_BLOCK` go down to 3/8 of min, `ALLOC_NO_WATERMARKS`) still succeed.
+/// - `Pages(n)` / `Percent(p)`: each zone keeps `n` pages / `p`% of its managed pages.
+///
+/// `Low`, `Min` and `BelowMin` use the zone's `_watermark[]` without `watermark_boost`
+/// (a boost raised by the setup's own fallback steals only makes the checks stricter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "at", content = "value", rename_all = "snake_case")]
+pub enum FreeTarget {
+    #[default]
+    High,
+    Low,
+    Min,
+    BelowMin,
+    Pages(u64),
+    Percent(u32),
+}
+
+impl FreeTarget {
+    /// Free pages a zone keeps after setup, before its `lowmem_reserve` is added: the
+    /// setup takes a page only while `free - (1 << order) >= floor`.
+    fn floor(self, z: &crate::mem::Zone) -> u64 {
+        match self {
+            // One above high: the historical setup (fast path at low always succeeds).
+            FreeTarget::High => z.high_wmark_pages() + 1,
+            // The zone's own watermarks, without the `watermark_boost` the setup's
+            // fallback steals may add on the way (the boost is transient).
+            FreeTarget::Low => z.watermark_raw(Wmark::Low),
+            FreeTarget::Min => z.watermark_raw(Wmark::Min),
+            FreeTarget::BelowMin => z.watermark_raw(Wmark::Min) / 2,
+            FreeTarget::Pages(n) => n,
+            FreeTarget::Percent(p) => z.managed_pages() * u64::from(p.min(100)) / 100,
+        }
+    }
+}
+
 /// Initial memory use and background load, as percentages of managed memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PressureConfig {
@@ -61,6 +110,9 @@ pub struct PressureConfig {
     /// Reclaimable slab (dentries and inodes owned by the filesystem shrinker), %.
     pub slab_reclaimable_pct: u32,
     pub background: Vec<BackgroundSpec>,
+    /// Where free memory stands after the initial fill (default: just above high).
+    #[serde(default)]
+    pub free: FreeTarget,
 }
 
 /// A running background task.
@@ -96,7 +148,7 @@ impl EventSink for Quiet<'_> {
 
 impl Kernel {
     /// Takes one order-0 page for setup without reclaim: from the highest eligible zone
-    /// that stays above its high watermark.
+    /// that stays at or above its setup floor ([`FreeTarget`]).
     fn setup_page(
         &mut self,
         state: PageState,
@@ -108,7 +160,7 @@ impl Kernel {
             let Some(z) = self.mem.zone(zid) else {
                 continue;
             };
-            if z.nr_free_pages() <= z.high_wmark_pages() + z.lowmem_reserve_for(highest) + 1 {
+            if z.nr_free_pages() <= self.setup_free.floor(z) + z.lowmem_reserve_for(highest) {
                 continue;
             }
             if let Some(pfn) = self.mem.rmqueue(zid, 0, mt, AllocFlags::WMARK_LOW, sink) {
@@ -122,6 +174,7 @@ impl Kernel {
     /// Sets up the initial pressure and the background tasks. Deterministic for a seed.
     pub fn apply_pressure(&mut self, cfg: &PressureConfig, sink: &mut dyn EventSink) {
         self.set_seed(cfg.seed);
+        self.setup_free = cfg.free;
         let mut quiet = Quiet { inner: sink };
         let sink: &mut dyn EventSink = &mut quiet;
         let managed = self.mem.totalram_pages();
@@ -238,7 +291,7 @@ impl Kernel {
                     continue;
                 };
                 if z.nr_free_pages()
-                    <= z.high_wmark_pages() + z.lowmem_reserve_for(highest) + (1 << order)
+                    < self.setup_free.floor(z) + z.lowmem_reserve_for(highest) + (1 << order)
                 {
                     continue;
                 }

@@ -268,6 +268,8 @@ pub struct Kernel {
     pub(crate) background: Vec<super::background::BackgroundTask>,
     pub(crate) dentry_cache: Option<u32>,
     pub(crate) inode_cache: Option<u32>,
+    /// Where setup allocations stop taking a zone's pages (`PressureConfig::free`).
+    pub(crate) setup_free: super::background::FreeTarget,
     pub(crate) step: u64,
     /// The current call must stop (a verdict was emitted).
     pub(crate) stop_flag: bool,
@@ -331,6 +333,7 @@ impl Kernel {
             background: Vec::new(),
             dentry_cache: None,
             inode_cache: None,
+            setup_free: super::background::FreeTarget::High,
             step: 0,
             stop_flag: false,
             killed_now: Vec::new(),

@@ -19,7 +19,7 @@ mod rng;
 pub mod rules;
 mod slowpath;
 
-pub use background::{BackgroundKind, BackgroundSpec, PressureConfig};
+pub use background::{BackgroundKind, BackgroundSpec, FreeTarget, PressureConfig};
 pub use entry::{AllocResult, Current};
 pub use event::AllocEvent;
 pub use kernel::{

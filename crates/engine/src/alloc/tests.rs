@@ -4,7 +4,7 @@
 use crate::context::{ContextKind, ExecContext};
 use crate::event::{Event, NullSink};
 use crate::gfp::{AllocFlags, Gfp, MigrateType, ZoneType};
-use crate::mem::{Machine, PageState, Pfn, ZoneId};
+use crate::mem::{Machine, PageState, Pfn, Wmark, ZoneId};
 use crate::task::{CallSite, Task, TaskFlags};
 
 use super::event::{AllocEvent, BugKind, CompactResult};
@@ -1165,6 +1165,7 @@ fn pressure_run(seed: u64) -> Vec<String> {
                     per_step: 16,
                 },
             ],
+            ..PressureConfig::default()
         },
         &mut NullSink,
     );
@@ -1359,4 +1360,78 @@ fn gfp_memalloc_grants_no_watermarks_outside_pf_memalloc() {
             ..
         }
     )));
+}
+
+// ---- where the initial pressure leaves free memory (PressureConfig::free) -----------------
+
+fn filled(free: FreeTarget) -> Kernel {
+    let mut k = kernel(0);
+    k.apply_pressure(
+        &PressureConfig {
+            seed: 3,
+            page_cache_pct: 60,
+            dirty_pct: 10,
+            anon_pct: 30,
+            slab_reclaimable_pct: 10,
+            free,
+            ..PressureConfig::default()
+        },
+        &mut NullSink,
+    );
+    k
+}
+
+#[test]
+fn setup_fills_each_zone_down_to_the_free_target() {
+    type Mark = fn(&crate::mem::Zone) -> u64;
+    let marks: [(FreeTarget, Mark); 4] = [
+        (FreeTarget::High, |z| z.high_wmark_pages() + 1),
+        (FreeTarget::Low, |z| z.watermark_raw(Wmark::Low)),
+        (FreeTarget::Min, |z| z.watermark_raw(Wmark::Min)),
+        (FreeTarget::BelowMin, |z| z.watermark_raw(Wmark::Min) / 2),
+    ];
+    for (target, mark) in marks {
+        let k = filled(target);
+        let highest = k.gfp_zone(Gfp::HIGHUSER_MOVABLE);
+        for z in k.machine().populated_zones() {
+            assert_eq!(
+                z.nr_free_pages(),
+                mark(z) + z.lowmem_reserve_for(highest),
+                "{target:?} in {}",
+                z.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn free_at_min_sends_gfp_kernel_into_direct_reclaim_at_low_only_kswapd() {
+    let mut c = proc_ctx();
+    // At min: fast path fails, kswapd is woken, the min retry fails: direct reclaim.
+    let mut k = filled(FreeTarget::Min);
+    let mut t = Task::new(100, "t");
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 0, s)
+    });
+    assert!(r.addr.is_some());
+    assert!(count(&evs, "kswapd_wake") >= 1, "{:?}", kinds(&evs));
+    assert!(count(&evs, "direct_reclaim") >= 1, "{:?}", kinds(&evs));
+    // At low: kswapd is woken and the ALLOC_WMARK_MIN retry succeeds without reclaim.
+    let mut k = filled(FreeTarget::Low);
+    let mut t = Task::new(100, "t");
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 0, s)
+    });
+    assert!(r.addr.is_some());
+    assert!(count(&evs, "kswapd_wake") >= 1, "{:?}", kinds(&evs));
+    assert_eq!(count(&evs, "direct_reclaim"), 0, "{:?}", kinds(&evs));
+    // Default: the fast path succeeds (no slow path: no gfp_to_alloc_flags).
+    let mut k = filled(FreeTarget::High);
+    let mut t = Task::new(100, "t");
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 0, s)
+    });
+    assert!(r.addr.is_some());
+    assert_eq!(count(&evs, "alloc_flags"), 0, "{:?}", kinds(&evs));
+    assert_eq!(count(&evs, "direct_reclaim"), 0, "{:?}", kinds(&evs));
 }

@@ -16,6 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::alloc::FreeTarget;
 use crate::scenario::ast::Span;
 use crate::scenario::diag::{Diagnostic, LineIndex, did_you_mean};
 use crate::version::KernelVersion;
@@ -30,6 +31,7 @@ pub const KEYS: &[&str] = &[
     "machine",
     "zones",
     "pressure",
+    "free",
     "background",
     "swap",
     "seed",
@@ -63,6 +65,9 @@ pub struct Header {
     /// `zones: DMA 16M, DMA32 48M` (empty: the preset's layout).
     pub zones: Vec<ZoneSize>,
     pub pressure: Pressure,
+    /// `free: high | low | min | below_min | N pages | SIZE | N%`: where each zone's free
+    /// memory stands once the pressure is set up (default `high`).
+    pub free: FreeTarget,
     pub background: Vec<Background>,
     /// Swap size in bytes (default 0: no swap).
     pub swap_bytes: u64,
@@ -89,6 +94,7 @@ impl Default for Header {
             machine: DEFAULT_MACHINE.to_string(),
             zones: Vec::new(),
             pressure: Pressure::default(),
+            free: FreeTarget::High,
             background: Vec::new(),
             swap_bytes: 0,
             seed: 0,
@@ -386,6 +392,12 @@ pub fn parse_header(
             "pressure" => {
                 h.pressure = parse_pressure(v, |off, len| span_of(raw.value_off + off, len), file, diags);
             }
+            "free" => match parse_free(v) {
+                Some(f) => h.free = f,
+                None => diags.push(err(format!(
+                    "bad free target `{v}`: expected `high`, `low`, `min`, `below_min`, `N pages`, a size such as `2M`, or `N%` of each zone"
+                ))),
+            },
             "background" if v != "none" => {
                 for (item, off) in split_list(v) {
                     let sp = span_of(raw.value_off + off, item.len().max(1));
@@ -524,6 +536,21 @@ fn parse_pressure(
         ));
     }
     p
+}
+
+/// `free:` — a watermark name, or an amount each zone keeps free.
+fn parse_free(v: &str) -> Option<FreeTarget> {
+    Some(match v {
+        "high" => FreeTarget::High,
+        "low" => FreeTarget::Low,
+        "min" => FreeTarget::Min,
+        "below_min" => FreeTarget::BelowMin,
+        _ => match parse_amount(v)? {
+            Amount::Percent(p) => FreeTarget::Percent(p),
+            Amount::Pages(p) => FreeTarget::Pages(p),
+            Amount::Bytes(b) => FreeTarget::Pages(b / 4096),
+        },
+    })
 }
 
 fn parse_background(item: &str) -> Result<(BackgroundKind, u64), String> {

@@ -55,3 +55,27 @@ fn kernel_version_uses_the_log_parser() {
         assert_eq!(d.len(), 1, "{bad}: {d:?}");
     }
 }
+
+#[test]
+fn free_target_names_and_amounts() {
+    let cases = [
+        ("high", FreeTarget::High),
+        ("low", FreeTarget::Low),
+        ("min", FreeTarget::Min),
+        ("below_min", FreeTarget::BelowMin),
+        ("128 pages", FreeTarget::Pages(128)),
+        ("2M", FreeTarget::Pages(512)),
+        ("3%", FreeTarget::Percent(3)),
+    ];
+    for (text, want) in cases {
+        let (h, d) = parse(&format!("\n * free: {text}\n"));
+        assert!(d.is_empty(), "{text}: {d:?}");
+        assert_eq!(h.free, want, "{text}");
+    }
+    let (h, _) = parse("\n * title: t\n");
+    assert_eq!(h.free, FreeTarget::High, "default");
+    let (h, d) = parse("\n * free: lowest\n");
+    assert_eq!(d.len(), 1);
+    assert!(d[0].message.contains("bad free target `lowest`"), "{d:?}");
+    assert_eq!(h.free, FreeTarget::High);
+}

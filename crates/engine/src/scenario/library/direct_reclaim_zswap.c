@@ -5,6 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 39% (dirty 5%), anon 58%, slab_reclaimable 3%
+ * free:     min
  * swap:     64M
  * seed:     1
  */

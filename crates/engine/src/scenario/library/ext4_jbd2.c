@@ -5,6 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 67% (dirty 30%), anon 25%, slab_reclaimable 8%
+ * free:     min
  * swap:     32M
  * seed:     1
  */

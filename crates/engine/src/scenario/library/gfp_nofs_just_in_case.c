@@ -5,6 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 55% (dirty 20%), anon 35%, slab_reclaimable 10%
+ * free:     min
  * swap:     32M
  * seed:     2
  */

@@ -5,6 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 60% (dirty 25%), anon 32%, slab_reclaimable 8%
+ * free:     min
  * swap:     32M
  * seed:     1
  */

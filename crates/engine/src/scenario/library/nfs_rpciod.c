@@ -5,6 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 66% (dirty 35%), anon 28%, slab_reclaimable 6%
+ * free:     min
  * swap:     16M
  * seed:     1
  */

@@ -5,6 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 63% (dirty 15%), anon 25%, slab_reclaimable 12%
+ * free:     min
  * swap:     32M
  * seed:     1
  */
