@@ -96,3 +96,33 @@ pub fn record_timing(name: &str, ms: f64) {
         });
     js_sys::Reflect::set(&table, &JsValue::from_str(name), &JsValue::from_f64(ms)).ok();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_panic_banner_is_visible_and_names_the_message() {
+        show_panic_banner("index out of bounds: the len is 3 but the index is 7");
+        let doc = gloo::utils::document();
+        let banner = doc
+            .query_selector("[data-testid=error-banner].panic-banner")
+            .ok()
+            .flatten()
+            .expect("a banner");
+        let text = banner.text_content().unwrap_or_default();
+        assert!(text.contains("index out of bounds"), "{text}");
+        assert!(text.contains("Reload"), "{text}");
+        assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+        banner.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn storage_round_trips_and_forgets() {
+        save("gfpscope.test", "int x;");
+        assert_eq!(load("gfpscope.test").as_deref(), Some("int x;"));
+        forget("gfpscope.test");
+        assert_eq!(load("gfpscope.test"), None);
+    }
+}
