@@ -265,3 +265,72 @@ fn nofs_scopes_of_ext4_and_xfs_rolls_skip_the_superblock_shrinker() {
         assert_eq!(o.count("oom_kill"), 0, "{name}");
     }
 }
+
+// ---- pipeline check: the built-in NOIO chains allocate order 0 only ------------------
+
+/// An order-2 `GFP_KERNEL` request from a worker at the min watermark, inside a NOIO
+/// scope or not (`SCOPE_SAVE`/`SCOPE_RESTORE` are replaced).
+const HIGH_ORDER: &str = r"/*
+ * title: order-2 GFP_KERNEL at the min watermark
+ * machine: x86_64-64M
+ * pressure: page_cache 60% (dirty 10%), anon 30%, slab_reclaimable 10%
+ * free: min
+ * swap: 16M
+ * seed: 1
+ */
+WORKQUEUE(worker)
+{
+	unsigned int noio = SCOPE_SAVE;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		struct page *p = alloc_pages(GFP_KERNEL, 2);
+		if (!p)
+			break;
+	}
+	SCOPE_RESTORE;
+	return 0;
+}
+";
+
+fn high_order(noio: bool) -> Outcome {
+    let src = if noio {
+        HIGH_ORDER
+            .replace("SCOPE_SAVE", "memalloc_noio_save()")
+            .replace("SCOPE_RESTORE", "memalloc_noio_restore(noio)")
+    } else {
+        HIGH_ORDER
+            .replace("SCOPE_SAVE", "0")
+            .replace("SCOPE_RESTORE", "noio = 0")
+    };
+    let mut run = Run::new("t.c", &src).unwrap_or_else(|d| panic!("{}", d[0].render(&src)));
+    run.run_to_end();
+    assert!(run.finished());
+    Outcome { run }
+}
+
+#[test]
+fn noio_scope_skips_compaction_and_swap_for_a_high_order_request() {
+    let o = high_order(true);
+    assert!(!o.by("worker", "direct_reclaim").is_empty());
+    assert!(
+        !o.skips("worker", "direct compaction", "__GFP_IO")
+            .is_empty()
+    );
+    assert!(
+        !o.skips("worker", "swap out anon page", "__GFP_IO")
+            .is_empty()
+    );
+    assert!(o.by("worker", "compaction").is_empty(), "compaction ran");
+    // Without the scope the same request compacts and may swap.
+    let o = high_order(false);
+    assert!(!o.by("worker", "compaction").is_empty());
+    assert!(
+        o.skips("worker", "direct compaction", "__GFP_IO")
+            .is_empty()
+    );
+    assert!(
+        o.skips("worker", "swap out anon page", "__GFP_IO")
+            .is_empty()
+    );
+}
