@@ -180,7 +180,7 @@ pub fn json_trace(run: &Run) -> String {
         if let Some(fields) = run.log_fields().get(i) {
             for (k, v) in fields {
                 if !m.contains_key(k) {
-                    m.insert(k.clone(), v.clone().into());
+                    m.insert(k.to_string(), v.clone().into());
                 }
             }
         }

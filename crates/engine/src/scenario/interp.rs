@@ -235,7 +235,8 @@ pub enum Flow {
 pub struct Interp {
     pub tasks: Vec<TaskState>,
     pub globals: Vec<Value>,
-    pub objects: Vec<Object>,
+    /// Live objects by address (see [`Object`]).
+    pub objects: std::collections::BTreeMap<u64, Object>,
     pub locks: Vec<LockState>,
     pub devices: Vec<DeviceState>,
     pub sched: sched::Sched,
@@ -315,7 +316,7 @@ impl Interp {
         }
         Interp {
             globals: vec![Value::Uninit; prog.globals.len()],
-            objects: Vec::new(),
+            objects: std::collections::BTreeMap::new(),
             locks: vec![LockState::default(); s.locks.len()],
             devices: DeviceState::from_scenario(s),
             sched,
@@ -518,11 +519,8 @@ pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value, String> {
         B::Eq | B::Ne => 0,
     };
     // Pointer arithmetic keeps provenance (`p + 1`).
-    if let (Value::Ptr { obj, .. }, B::Add | B::Sub) = (a, op) {
-        return Ok(Value::Ptr {
-            obj,
-            addr: r as u64,
-        });
+    if let (Value::Ptr { .. }, B::Add | B::Sub) = (a, op) {
+        return Ok(Value::Ptr { addr: r as u64 });
     }
     Ok(Value::Int(r))
 }

@@ -416,8 +416,11 @@ impl Sys {
         let int = |i: usize| args.get(i).and_then(|v| v.as_int()).unwrap_or(0);
         let gfp_at = |i: usize| args.get(i).and_then(|v| v.as_gfp()).unwrap_or_default();
         let addr_at = |i: usize| args.get(i).and_then(|v| v.as_int()).unwrap_or(0) as u64;
-        let obj_at = |i: usize| match args.get(i) {
-            Some(Value::Ptr { obj, .. }) => Some(*obj),
+        let cache_at = |objects: &BTreeMap<u64, Object>, i: usize| match args.get(i) {
+            Some(Value::Ptr { addr }) => objects
+                .get(addr)
+                .filter(|o| o.api == "kmem_cache_create")
+                .map(|o| o.kernel_ref as u32),
             _ => None,
         };
         let mut sink = Collect::default();
@@ -427,9 +430,7 @@ impl Sys {
             Builtin::Vfree => Some(self.kernel.vfree(addr_at(0), &mut sink)),
             Builtin::Kvfree => Some(self.kernel.kvfree(addr_at(0), &mut sink)),
             Builtin::KmemCacheFree => {
-                let cache = obj_at(0)
-                    .and_then(|o| interp.objects.get(o as usize))
-                    .map_or(u32::MAX, |o| o.kernel_ref as u32);
+                let cache = cache_at(&interp.objects, 0).unwrap_or(u32::MAX);
                 Some(self.kernel.kmem_cache_free(cache, addr_at(1), &mut sink))
             }
             Builtin::FreePagesStruct
@@ -448,15 +449,12 @@ impl Sys {
             _ => None,
         };
         if let Some(ok) = free_result {
-            let freed_obj = match b {
-                Builtin::KmemCacheFree => obj_at(1),
-                _ => obj_at(0),
+            let freed = match b {
+                Builtin::KmemCacheFree => addr_at(1),
+                _ => addr_at(0),
             };
-            if ok
-                && let Some(o) = freed_obj.and_then(|o| interp.objects.get_mut(o as usize))
-                && b != Builtin::KmemCacheDestroy
-            {
-                o.freed = true;
+            if ok && b != Builtin::KmemCacheDestroy {
+                interp.objects.remove(&freed);
             }
             Self::absorb(&sink.0, &here, out);
             return Flow::Done(Value::Void);
@@ -498,14 +496,15 @@ impl Sys {
             };
             return match created {
                 Ok(id) => {
-                    let obj = interp.objects.len() as u32;
-                    interp.objects.push(Object {
-                        api: "kmem_cache_create",
-                        desc: format!("kmem_cache \"{name}\" ({size} bytes)"),
-                        kernel_ref: u64::from(id),
-                        size_or_order: u64::from(size),
-                        freed: false,
-                    });
+                    let addr = 0xffff_8880_0100_0000 + u64::from(id) * 0x100;
+                    interp.objects.insert(
+                        addr,
+                        Object {
+                            api: "kmem_cache_create",
+                            desc: format!("kmem_cache \"{name}\" ({size} bytes)"),
+                            kernel_ref: u64::from(id),
+                        },
+                    );
                     let mut f = BTreeMap::new();
                     f.insert("cache".into(), name.clone());
                     emit(
@@ -515,10 +514,7 @@ impl Sys {
                         format!("kmem_cache_create(\"{name}\", {size}): {verb}"),
                         f,
                     );
-                    Flow::Done(Value::Ptr {
-                        obj,
-                        addr: 0xffff_8880_0100_0000 + u64::from(id) * 0x100,
-                    })
+                    Flow::Done(Value::Ptr { addr })
                 }
                 Err(e) => {
                     emit(
@@ -532,13 +528,7 @@ impl Sys {
                 }
             };
         }
-        let cache_id = || {
-            obj_at(0)
-                .and_then(|o| interp.objects.get(o as usize))
-                .filter(|o| o.api == "kmem_cache_create")
-                .map(|o| o.kernel_ref as u32)
-        };
-        let cache = cache_id();
+        let cache = cache_at(&interp.objects, 0);
         let Some(ts) = interp.tasks.get_mut(t) else {
             return Flow::Stop;
         };
@@ -727,16 +717,16 @@ impl Sys {
         }
         match res.addr {
             Some(addr) => {
-                let obj = interp.objects.len() as u32;
                 let desc = describe_alloc(api, &sink.0, addr, &here);
-                interp.objects.push(Object {
-                    api,
-                    desc,
-                    kernel_ref: addr,
-                    size_or_order: 0,
-                    freed: false,
-                });
-                Flow::Done(Value::Ptr { obj, addr })
+                interp.objects.insert(
+                    addr,
+                    Object {
+                        api,
+                        desc,
+                        kernel_ref: 0,
+                    },
+                );
+                Flow::Done(Value::Ptr { addr })
             }
             None => Flow::Done(
                 if matches!(

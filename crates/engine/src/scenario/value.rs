@@ -9,9 +9,6 @@
 use crate::gfp::Gfp;
 use crate::task::ScopeApi;
 
-/// Index into the run's object table ([`Object`]).
-pub type ObjId = u32;
-
 /// A value held in a variable, parameter or on the evaluation stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Value {
@@ -25,8 +22,9 @@ pub enum Value {
     Int(i64),
     /// A `gfp_t`: kept apart from integers so frames can show it as a mask.
     Gfp(Gfp),
-    /// A pointer with provenance: the object it points to plus its address.
-    Ptr { obj: ObjId, addr: u64 },
+    /// A pointer. Its provenance (which API made it, where) is in the run's
+    /// object table, keyed by address while the object is live.
+    Ptr { addr: u64 },
     /// `NULL` (or an allocation that failed).
     Null,
     /// A scope cookie returned by `memalloc_*_save()`: its value (the PF bits the
@@ -94,20 +92,18 @@ impl Value {
     }
 }
 
-/// What a pointer handle refers to: kept so the UI can say where a pointer came from
-/// and so frees can find the object.
+/// What a live pointer refers to, keyed by its address in the run's object table:
+/// kept so the UI can say where a pointer came from. Freed objects leave the table
+/// (so it stays as small as the live set, in every snapshot); a pointer to an
+/// address with no entry is dangling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {
     /// The API that produced it ("kmalloc", "kmem_cache_create", "alloc_pages", ...).
     pub api: &'static str,
-    /// Human description, e.g. "kmalloc-64 object (line 12)".
+    /// Human description, e.g. "kmalloc-64 object from kmalloc() at f:12".
     pub desc: String,
-    /// Opaque id understood by the kernel model (slab object, pfn, cache, vmalloc area).
+    /// For caches: the kernel model's cache id.
     pub kernel_ref: u64,
-    /// Order for page allocations; size for slab objects.
-    pub size_or_order: u64,
-    /// Set once freed: a later free is a double free and is reported.
-    pub freed: bool,
 }
 
 #[cfg(test)]
@@ -124,7 +120,6 @@ mod tests {
         assert!(!Value::Null.truthy());
         assert!(
             Value::Ptr {
-                obj: 0,
                 addr: 0xffff_8880_0000_1000
             }
             .truthy()
