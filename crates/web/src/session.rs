@@ -164,6 +164,23 @@ pub struct Detail {
     pub background: usize,
 }
 
+impl Detail {
+    /// The decisions and reclaim details of a step's view; `None` when it has neither.
+    fn of(view: &StepView) -> Option<Detail> {
+        let reclaim = |e: &&LogEntry| RECLAIM_KINDS.contains(&e.kind.as_str());
+        let (background, own): (Vec<&LogEntry>, Vec<&LogEntry>) = view
+            .events
+            .iter()
+            .filter(reclaim)
+            .partition(|e| e.task == BACKGROUND_TASK);
+        (!view.decisions.is_empty() || !own.is_empty()).then(|| Detail {
+            decisions: view.decisions.clone(),
+            reclaim: own.into_iter().cloned().collect(),
+            background: background.len(),
+        })
+    }
+}
+
 /// A built-in scenario as the picker shows it (all text from its header).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioItem {
@@ -256,6 +273,9 @@ impl Session {
     pub fn snapshot(&mut self) -> Snapshot {
         let view = self.run.view();
         let step = self.run.current_step();
+        if view.alloc.is_none() {
+            self.recall_last_alloc(step);
+        }
         let alloc = view.alloc.as_ref().map(|a| Rc::new(a.clone()));
         if let Some(a) = &alloc {
             self.allocs.insert(step, Rc::clone(a));
@@ -266,19 +286,8 @@ impl Session {
         if *self.slabs != *view.slab_caches {
             self.slabs = Rc::from(view.slab_caches.clone());
         }
-        let reclaim = |e: &&LogEntry| RECLAIM_KINDS.contains(&e.kind.as_str());
-        let (background, own): (Vec<&LogEntry>, Vec<&LogEntry>) = view
-            .events
-            .iter()
-            .filter(reclaim)
-            .partition(|e| e.task == BACKGROUND_TASK);
-        if !view.decisions.is_empty() || !own.is_empty() {
-            let detail = Detail {
-                decisions: view.decisions.clone(),
-                reclaim: own.into_iter().cloned().collect(),
-                background: background.len(),
-            };
-            self.details.insert(step, Rc::new(detail));
+        if let Some(d) = Detail::of(&view) {
+            self.details.insert(step, Rc::new(d));
         }
         let previous_alloc = view
             .alloc
@@ -318,6 +327,34 @@ impl Session {
             previous_alloc,
             detail,
         }
+    }
+
+    /// After a jump, the last allocation before `step` may not have been seen yet: find
+    /// it in the log and visit its step once (a seek there and back) to record its
+    /// allocation and decisions, so the panels can show it as "from step N".
+    fn recall_last_alloc(&mut self, step: u64) {
+        let log = self.run.log();
+        let upto = log.partition_point(|e| e.step < step);
+        let last = log
+            .get(..upto)
+            .unwrap_or(&[])
+            .iter()
+            .rev()
+            .find(|e| e.kind == "alloc" && e.task != BACKGROUND_TASK)
+            .map(|e| e.step);
+        let Some(at) = last else { return };
+        if self.allocs.contains_key(&at) {
+            return;
+        }
+        self.run.seek(at);
+        let then = self.run.view();
+        if let Some(d) = Detail::of(&then) {
+            self.details.entry(at).or_insert_with(|| Rc::new(d));
+        }
+        if let Some(a) = then.alloc {
+            self.allocs.insert(at, Rc::new(a));
+        }
+        self.run.seek(step);
     }
 
     /// Re-shares the large inputs only when they changed, so that their `Rc`s stay
@@ -443,6 +480,27 @@ mod tests {
         // Later steps without an allocation still show the last one, with its step.
         assert!(miss.view.alloc.is_none());
         assert!(miss.previous_alloc.is_some());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_jump_still_shows_the_last_allocation_before_it() {
+        let mut s = load();
+        let first_alloc = {
+            let mut probe = load();
+            probe.apply(&Cmd::RunUntil("alloc")).step
+        };
+        let after = s.apply(&Cmd::Seek(first_alloc + 1));
+        assert_eq!(after.step, first_alloc + 1);
+        assert!(
+            after.alloc.is_none(),
+            "the step after the kmalloc is the scope save"
+        );
+        let (at, a) = after
+            .previous_alloc
+            .expect("the earlier allocation is recalled");
+        assert_eq!(at, first_alloc);
+        assert_eq!(a.api, "kmalloc");
+        assert_eq!(after.detail.map(|(at, _)| at), Some(first_alloc));
     }
 
     #[wasm_bindgen_test]

@@ -45,7 +45,9 @@ pub struct GfpTextProps {
 pub fn GfpText(props: &GfpTextProps) -> Html {
     html! {
         <span class={classes!("gfp-text", props.class.clone())} title={format!("{:#x}", props.mask)}>
-            <code class="hex">{ format!("{:#x}", props.mask) }</code>
+            if !props.text.starts_with("0x") {
+                <code class="hex">{ format!("{:#x}", props.mask) }</code>
+            }
             { for text_parts(&props.text).into_iter().map(|p| html! {
                 <span class="chip">{ p.to_string() }</span>
             }) }
