@@ -52,6 +52,8 @@ fn is_set(bits: &[GfpBitView], name: &str) -> bool {
 
 #[component]
 pub fn AllocPanel(props: &AllocProps) -> Html {
+    // The bit whose meaning is shown under the table (hover, focus or tap).
+    let focused = use_state(|| None::<String>);
     let (alloc, stale_step) = match (&props.alloc, &props.previous) {
         (Some(a), _) => (Some(a.as_ref()), None),
         (None, Some((step, a))) => (Some(a.as_ref()), Some(*step)),
@@ -103,10 +105,20 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
                         let eff = is_set(&a.effective.bits, &b.name);
                         let removed = a.removed.iter().find(|r| r.bit == b.name);
                         let changed = req != eff;
+                        let pick = {
+                                let focused = focused.clone();
+                                let name = b.name.clone();
+                                move || focused.set(Some(name.clone()))
+                        };
+                        let (p1, p2, p3) = (pick.clone(), pick.clone(), pick);
                         html! {
                             <tr class={classes!("bit-row", changed.then_some("changed"))} data-bit={b.name.clone()}>
                                 <td class="bitcol">
-                                    <span class={classes!("bit", group_class(&b.group), "set")} title={bit_title(b)} tabindex="0">
+                                    <span class={classes!("bit", group_class(&b.group), "set", (focused.as_deref() == Some(b.name.as_str())).then_some("focused"))}
+                                        title={bit_title(b)} tabindex="0" role="button"
+                                        onmouseenter={Callback::from(move |_| p1())}
+                                        onfocus={Callback::from(move |_| p2())}
+                                        onclick={Callback::from(move |_| p3())}>
                                         { b.name.clone() }
                                     </span>
                                 </td>
@@ -125,6 +137,24 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            <div class="bit-info" aria-live="polite">
+                { match focused.as_deref().and_then(|n| cols.iter().find(|b| b.name == n)) {
+                    Some(b) => {
+                        let removed = a.removed.iter().find(|r| r.bit == b.name);
+                        html! {
+                            <>
+                                <code class="name">{ format!("{} = {:#x}", b.name, b.value) }</code>
+                                <span class="group">{ format!(" ({} modifier) ", b.group) }</span>
+                                <span class="meaning">{ b.meaning.clone() }</span>
+                                if let Some(r) = removed {
+                                    <div class="why">{ format!("Cleared here by {}: {}", r.by, r.why) }</div>
+                                }
+                            </>
+                        }
+                    }
+                    None => html! { <span class="hint">{ "Point at, tap or tab to a bit to read what it means." }</span> },
+                } }
+            </div>
             <div class={classes!("result", if a.succeeded { "ok" } else { "fail" })}>
                 { "result: " }<code>{ a.result.clone() }</code>
             </div>
