@@ -1,6 +1,7 @@
 //! The timeline: a scrubber over the whole run with markers for notable events, and
 //! breakpoints on event kinds ("run until the next direct reclaim").
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -18,11 +19,52 @@ pub struct TimelineProps {
     pub notice: Option<AttrValue>,
 }
 
+#[derive(Properties, PartialEq)]
+struct MarkersProps {
+    markers: Rc<[Marker]>,
+    end: u64,
+    on_cmd: Callback<Cmd>,
+}
+
+/// Markers of one kind closer than 1/1000 of the run are drawn once.
+fn collapse(markers: &[Marker], end: u64) -> Vec<Marker> {
+    let mut seen = BTreeSet::new();
+    markers
+        .iter()
+        .filter(|m| seen.insert((m.kind, m.step * 1000 / end.max(1))))
+        .copied()
+        .collect()
+}
+
+/// The marker row; its own component so that it re-renders only when the markers or
+/// the run's known length change, not on every step.
+#[component]
+fn Markers(props: &MarkersProps) -> Html {
+    let shown = use_memo((props.markers.clone(), props.end), |(m, end)| {
+        collapse(m, *end)
+    });
+    let end = props.end.max(1);
+    html! {
+        <div class="markers" aria-hidden="true">
+            { for shown.iter().map(|m| {
+                let label = MARKER_KINDS.get(m.kind).map_or("", |(_, l)| *l);
+                let on_cmd = props.on_cmd.clone();
+                let step = m.step;
+                html! {
+                    <button class={classes!("marker", format!("mk{}", m.kind))}
+                        style={format!("left:{:.3}%", m.step as f64 / end as f64 * 100.0)}
+                        title={format!("step {}: {label}", m.step)} tabindex="-1"
+                        onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}></button>
+                }
+            }) }
+        </div>
+    }
+}
+
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
     let brk = use_state(|| 1usize); // direct reclaim
     let end = props.known.max(props.step).max(1);
-    let pct = |s: u64| s as f64 / end as f64 * 100.0;
     let oninput = {
         let cb = props.on_cmd.clone();
         Callback::from(move |e: InputEvent| {
@@ -55,34 +97,10 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             }
         })
     };
-    // Collapse markers that would overlap (same pixel column at ~1000 px) into one.
-    let mut shown: Vec<Marker> = Vec::new();
-    for m in props.markers.iter() {
-        let bucket = |s: u64| (pct(s) * 10.0) as u64;
-        if !shown
-            .iter()
-            .rev()
-            .take(8)
-            .any(|x| x.kind == m.kind && bucket(x.step) == bucket(m.step))
-        {
-            shown.push(*m);
-        }
-    }
     html! {
         <div class="timeline" data-testid="timeline">
             <div class="track-wrap">
-                <div class="markers" aria-hidden="true">
-                    { for shown.iter().map(|m| {
-                        let label = MARKER_KINDS.get(m.kind).map_or("", |(_, l)| *l);
-                        let on_cmd = props.on_cmd.clone();
-                        let step = m.step;
-                        html! {
-                            <button class={classes!("marker", format!("mk{}", m.kind))} style={format!("left:{:.3}%", pct(m.step))}
-                                title={format!("step {}: {label}", m.step)}
-                                onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}></button>
-                        }
-                    }) }
-                </div>
+                <Markers markers={props.markers.clone()} end={end} on_cmd={props.on_cmd.clone()} />
                 <input type="range" class="scrubber" min="0" max={end.to_string()} value={props.step.to_string()}
                     aria-label="Step" {oninput} />
                 if !props.finished {
@@ -110,5 +128,19 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 }) }
             </ul>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn close_markers_of_one_kind_collapse_but_other_kinds_stay() {
+        let m = |step, kind| Marker { step, kind };
+        let markers = [m(10, 0), m(11, 0), m(11, 1), m(500, 0), m(99_999, 0)];
+        let shown = collapse(&markers, 100_000);
+        assert_eq!(shown, vec![m(10, 0), m(11, 1), m(500, 0), m(99_999, 0)]);
     }
 }
