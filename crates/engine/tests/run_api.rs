@@ -593,3 +593,50 @@ fn bad_scenarios_are_diagnostics_not_panics() {
     };
     assert_eq!(d[0].line, 3);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Mutated built-ins (lines dropped, duplicated or swapped) either fail to
+    /// check with diagnostics or run, step back and seek without panicking.
+    #[test]
+    fn mutated_scenarios_never_panic_the_interpreter(
+        which in 0usize..64,
+        edits in proptest::collection::vec((0u8..3, 0usize..400, 0usize..400), 1..6),
+        seed in 0u64..4,
+        jumps in proptest::collection::vec(0u64..3000, 0..4),
+    ) {
+        let entry = &library::LIBRARY[which % library::LIBRARY.len()];
+        let mut lines: Vec<&str> = entry.source.lines().collect();
+        for (op, a, b) in edits {
+            if lines.len() < 2 {
+                break;
+            }
+            let (a, b) = (a % lines.len(), b % lines.len());
+            match op {
+                0 => {
+                    lines.remove(a);
+                }
+                1 => {
+                    let l = lines[a];
+                    lines.insert(b, l);
+                }
+                _ => lines.swap(a, b),
+            }
+        }
+        let src = lines.join("\n");
+        if let Ok(mut r) = Run::with_seed("m.c", &src, seed) {
+            for _ in 0..3000 {
+                if !r.step() {
+                    break;
+                }
+            }
+            let _ = r.view();
+            r.step_back();
+            for j in jumps {
+                r.seek(j);
+                let _ = r.view();
+            }
+        }
+    }
+}
