@@ -18,11 +18,14 @@ pub struct AllocProps {
     pub previous: Option<(u64, Rc<AllocView>)>,
 }
 
-/// Union of requested and effective bits, in the engine's order, without duplicates.
+/// Union of requested and effective bits, in the engine's order, without duplicates,
+/// plus every bit of the engine's "reclaim" group (set or not): whether an allocation
+/// may do IO, enter the filesystem or reclaim directly is the point of the panel.
 fn columns(a: &AllocView) -> Vec<&GfpBitView> {
     let mut cols: Vec<&GfpBitView> = Vec::new();
     for bit in a.requested.bits.iter().chain(a.effective.bits.iter()) {
-        let shown = bit.set || a.removed.iter().any(|r| r.bit == bit.name);
+        let shown =
+            bit.set || bit.group == "reclaim" || a.removed.iter().any(|r| r.bit == bit.name);
         if shown && !cols.iter().any(|c| c.name == bit.name) {
             cols.push(bit);
         }
@@ -114,7 +117,7 @@ pub fn AllocPanel(props: &AllocProps) -> Html {
                         html! {
                             <tr class={classes!("bit-row", changed.then_some("changed"))} data-bit={b.name.clone()}>
                                 <td class="bitcol">
-                                    <span class={classes!("bit", group_class(&b.group), "set", (focused.as_deref() == Some(b.name.as_str())).then_some("focused"))}
+                                    <span class={classes!("bit", group_class(&b.group), if req || eff || removed.is_some() { "set" } else { "unset" }, (focused.as_deref() == Some(b.name.as_str())).then_some("focused"))}
                                         title={bit_title(b)} tabindex="0" role="button"
                                         onmouseenter={Callback::from(move |_| p1())}
                                         onfocus={Callback::from(move |_| p2())}
