@@ -339,6 +339,19 @@ fn kvmalloc_makes_its_contiguous_attempt_fail_fast() {
     );
     let a = o.alloc_in("getxattr");
     assert_eq!(a.api, "kvmalloc");
+    // Under this pressure the contiguous attempt fails quietly and vmalloc takes over
+    // in the same statement.
+    let fail = o
+        .entries("alloc_fail")
+        .into_iter()
+        .find(|(_, e)| e.function.as_deref() == Some("getxattr"))
+        .expect("the kmalloc attempt fails");
+    let fallback = o
+        .allocs()
+        .into_iter()
+        .find(|x| x.api == "vmalloc" && x.function == "getxattr")
+        .expect("vmalloc fallback");
+    assert_eq!(fallback.step, fail.1.step);
 }
 
 #[test]
@@ -376,6 +389,19 @@ fn gfp_nofs_just_in_case_constrains_even_unlocked_call_sites() {
         scoped
             .iter()
             .any(|a| a.requested & GFP_FS == GFP_FS && a.effective & GFP_FS == 0)
+    );
+    // Under pressure the "just in case" GFP_NOFS costs the superblock shrinker.
+    let skipped = o.entries("reclaim_skip").into_iter().any(|(i, e)| {
+        e.task == "ls_old"
+            && o.field(i, "missing_flag") == "__GFP_FS"
+            && o.field(i, "what").starts_with("super_cache_scan")
+    });
+    assert!(skipped, "superblock shrinker not skipped for ls_old");
+    assert!(
+        o.entries("shrink_slab")
+            .iter()
+            .any(|(_, e)| e.task == "ls_scoped" && !e.text.contains("SHRINK_STOP")),
+        "the scoped version's GFP_KERNEL reclaim runs the shrinker"
     );
 }
 
