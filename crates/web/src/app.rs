@@ -99,6 +99,8 @@ pub enum Action {
     ToggleTheme,
     TogglePresent,
     DismissErrors,
+    /// Show or hide background memory users in the event log.
+    ShowBackground(bool),
 }
 
 impl AppState {
@@ -313,6 +315,18 @@ impl Reducible for AppState {
             Action::ToggleTheme => s.theme = s.theme.toggled(),
             Action::TogglePresent => s.present = !s.present,
             Action::DismissErrors => s.errors = Rc::from(Vec::new()),
+            Action::ShowBackground(on) => {
+                let snap = {
+                    let mut guard = s.session.borrow_mut();
+                    guard.as_mut().map(|session| {
+                        session.set_show_background(on);
+                        session.snapshot()
+                    })
+                };
+                if let Some(snap) = snap {
+                    s.snapshot = Some(Rc::new(snap));
+                }
+            }
         }
         Rc::new(s)
     }
@@ -374,6 +388,7 @@ struct Callbacks {
     open_help: Callback<()>,
     on_revert: Callback<()>,
     dismiss: Callback<MouseEvent>,
+    on_background: Callback<bool>,
 }
 
 impl Callbacks {
@@ -412,6 +427,10 @@ impl Callbacks {
             open_help: with(|d| d.dispatch(Action::SetHelp(true))),
             on_revert: with(|d| d.dispatch(Action::Revert)),
             dismiss: send(d, || Action::DismissErrors),
+            on_background: {
+                let d = d.clone();
+                Callback::from(move |on: bool| d.dispatch(Action::ShowBackground(on)))
+            },
         }
     }
 }
@@ -527,6 +546,7 @@ pub fn App() -> Html {
         open_help,
         on_revert,
         dismiss,
+        on_background,
     } = (*cbs).clone();
 
     let snap = state.snapshot.clone();
@@ -596,6 +616,8 @@ pub fn App() -> Html {
                         <EventLog
                             entries={snap.log.clone()}
                             total={snap.log_total}
+                            background={snap.background_shown}
+                            on_background={on_background}
                             step={snap.step}
                             on_cmd={on_cmd.clone()}
                         />

@@ -94,6 +94,8 @@ pub struct Snapshot {
     pub log: Rc<[Rc<LogEntry>]>,
     /// Total number of log entries up to the current step.
     pub log_total: usize,
+    /// Whether `log` includes the entries of background memory users.
+    pub background_shown: bool,
     pub plots: Rc<PlotData>,
     /// Result of the last `RunUntil`: false when the run ended without a hit.
     pub last_break_hit: Option<bool>,
@@ -126,6 +128,7 @@ pub struct Session {
     log_rcs: Vec<Rc<LogEntry>>,
     zones: Rc<[ZoneView]>,
     slabs: Rc<[SlabCacheView]>,
+    show_background: bool,
     markers: Rc<[Marker]>,
     markers_scanned: usize,
     plots: Rc<PlotData>,
@@ -221,6 +224,7 @@ impl Session {
             log_rcs: Vec::new(),
             zones: Rc::from(Vec::new()),
             slabs: Rc::from(Vec::new()),
+            show_background: false,
             markers: Rc::from(Vec::new()),
             markers_scanned: 0,
             plots: Rc::new(PlotData::default()),
@@ -306,7 +310,7 @@ impl Session {
             self.log_rcs.extend(new.iter().cloned().map(Rc::new));
         }
         let upto = log.partition_point(|e| e.step <= step);
-        let from = upto.saturating_sub(LOG_WINDOW);
+        let shown = self.log_window(upto);
         Snapshot {
             step,
             known: self.run.known_steps().max(step),
@@ -314,11 +318,9 @@ impl Session {
             view: Rc::new(view),
             pages: Rc::clone(&self.pages),
             markers: Rc::clone(&self.markers),
-            log: self
-                .log_rcs
-                .get(from..upto)
-                .map_or_else(|| Rc::from(Vec::new()), Rc::from),
+            log: shown,
             log_total: upto,
+            background_shown: self.show_background,
             plots: Rc::clone(&self.plots),
             last_break_hit: None,
             zones: Rc::clone(&self.zones),
@@ -327,6 +329,32 @@ impl Session {
             previous_alloc,
             detail,
         }
+    }
+
+    /// Shows or hides the log entries of background memory users.
+    pub fn set_show_background(&mut self, on: bool) {
+        self.show_background = on;
+    }
+
+    /// The newest [`LOG_WINDOW`] log entries before index `upto`, without background
+    /// users' entries unless they are shown.
+    fn log_window(&self, upto: usize) -> Rc<[Rc<LogEntry>]> {
+        let before = self.log_rcs.get(..upto).unwrap_or(&[]);
+        if self.show_background {
+            let from = upto.saturating_sub(LOG_WINDOW);
+            return before
+                .get(from..)
+                .map_or_else(|| Rc::from(Vec::new()), Rc::from);
+        }
+        let mut window: Vec<Rc<LogEntry>> = before
+            .iter()
+            .rev()
+            .filter(|e| e.task != BACKGROUND_TASK)
+            .take(LOG_WINDOW)
+            .cloned()
+            .collect();
+        window.reverse();
+        Rc::from(window)
     }
 
     /// After a jump, the last allocation before `step` may not have been seen yet: find
@@ -501,6 +529,38 @@ mod tests {
         assert_eq!(at, first_alloc);
         assert_eq!(a.api, "kmalloc");
         assert_eq!(after.detail.map(|(at, _)| at), Some(first_alloc));
+    }
+
+    #[wasm_bindgen_test]
+    fn background_users_are_hidden_from_the_log_until_asked_for() {
+        let mut s = load();
+        let entry = |step: u64, task: &str| {
+            Rc::new(LogEntry {
+                step,
+                kind: "alloc".into(),
+                task: task.into(),
+                ..LogEntry::default()
+            })
+        };
+        s.log_rcs = (0..(LOG_WINDOW as u64 * 2))
+            .flat_map(|i| {
+                [
+                    entry(i, "writer"),
+                    entry(i, BACKGROUND_TASK),
+                    entry(i, BACKGROUND_TASK),
+                ]
+            })
+            .collect();
+        let upto = s.log_rcs.len() - 3;
+        let own = s.log_window(upto);
+        assert_eq!(own.len(), LOG_WINDOW);
+        assert!(own.iter().all(|e| e.task == "writer"));
+        assert_eq!(own.last().map(|e| e.step), Some(LOG_WINDOW as u64 * 2 - 2));
+        s.set_show_background(true);
+        let all = s.log_window(upto);
+        assert_eq!(all.len(), LOG_WINDOW);
+        assert!(all.iter().any(|e| e.task == BACKGROUND_TASK));
+        assert!(Rc::ptr_eq(&all[LOG_WINDOW - 1], &s.log_rcs[upto - 1]));
     }
 
     #[wasm_bindgen_test]

@@ -11,6 +11,9 @@ use crate::session::Cmd;
 pub struct EventLogProps {
     pub entries: Rc<[Rc<LogEntry>]>,
     pub total: usize,
+    /// Whether background memory users' entries are listed.
+    pub background: bool,
+    pub on_background: Callback<bool>,
     pub step: u64,
     pub on_cmd: Callback<Cmd>,
 }
@@ -59,15 +62,26 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         });
     }
     let hidden = props.total.saturating_sub(props.entries.len());
+    let toggle = {
+        let cb = props.on_background.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            cb.emit(input.checked());
+        })
+    };
     html! {
         <div class="panel event-log" data-testid="event-log">
             <div class="panel-head">
                 <h2>{ "Event log" }</h2>
                 <span class="where">{ format!("{} events up to step {}", props.total, props.step) }</span>
+                <label class="toggle" title="Background memory users (the header's background: tasks) allocate and reclaim every step">
+                    <input type="checkbox" checked={props.background} onchange={toggle} />
+                    { " background users" }
+                </label>
             </div>
             <ol class="log" ref={list_ref}>
                 if hidden > 0 {
-                    <li class="more">{ format!("… {hidden} earlier events (use the timeline to go back)") }</li>
+                    <li class="more">{ format!("… {hidden} more events not listed (earlier ones, or background users)") }</li>
                 }
                 { for props.entries.iter().enumerate().map(|(i, e)| html! {
                     <Entry key={props.total - props.entries.len() + i} entry={Rc::clone(e)}
