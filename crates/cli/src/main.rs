@@ -8,6 +8,7 @@
 mod check;
 mod gfp;
 mod mem;
+mod run;
 mod scenarios;
 
 const USAGE: &str = "usage: gfpscope <command> [args...]
@@ -16,6 +17,8 @@ commands:
   gfp decode|encode|effective|explain   GFP masks as a given kernel prints them
   mem show [--preset NAME] [--view buddyinfo|zoneinfo|pagetypeinfo|slabinfo]
                                         a preset machine's /proc views (6.12 layout)
+  run FILE|NAME [--json] [--seed N] [--until STEP]
+                                        run a scenario and print its trace
   scenarios [--long]                    list the built-in scenarios (name and title)
   check FILE|NAME...                    validate scenario files; exit 1 with diagnostics";
 
@@ -25,6 +28,7 @@ fn dispatch(args: &[String]) -> i32 {
     match args.first().map(String::as_str) {
         Some("gfp") => gfp::main(rest),
         Some("mem") => mem::main(rest),
+        Some("run") => run::main(rest),
         Some("scenarios") => scenarios::main(rest),
         Some("check") => check::main(rest),
         Some("-h" | "--help" | "help") => {
