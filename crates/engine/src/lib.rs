@@ -13,6 +13,7 @@ pub mod context;
 pub mod event;
 pub mod gfp;
 pub mod mem;
+pub mod rng;
 pub mod scenario;
 pub mod task;
 pub mod version;

@@ -264,7 +264,7 @@ pub struct Kernel {
     /// Pages under writeback, completing at the next [`Kernel::tick`].
     pub(crate) writeback: Vec<u32>,
     pub(crate) flusher_woken: bool,
-    pub(crate) rng: super::rng::SplitMix64,
+    pub(crate) rng: crate::rng::SplitMix64,
     pub(crate) background: Vec<super::background::BackgroundTask>,
     pub(crate) dentry_cache: Option<u32>,
     pub(crate) inode_cache: Option<u32>,
@@ -329,7 +329,7 @@ impl Kernel {
             stat: VmStat::default(),
             writeback: Vec::new(),
             flusher_woken: false,
-            rng: super::rng::SplitMix64::new(0),
+            rng: crate::rng::SplitMix64::new(0),
             background: Vec::new(),
             dentry_cache: None,
             inode_cache: None,
@@ -649,7 +649,7 @@ impl Kernel {
 
     /// Sets the PRNG seed for background pressure.
     pub fn set_seed(&mut self, seed: u64) {
-        self.rng = super::rng::SplitMix64::new(seed);
+        self.rng = crate::rng::SplitMix64::new(seed);
     }
 }
 

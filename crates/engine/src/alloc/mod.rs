@@ -15,10 +15,11 @@ mod kmalloc;
 mod oom;
 mod reclaim;
 pub mod report;
-mod rng;
+
 pub mod rules;
 mod slowpath;
 
+pub use crate::rng::SplitMix64;
 pub use background::{BackgroundKind, BackgroundSpec, FreeTarget, PressureConfig};
 pub use entry::{AllocResult, Current};
 pub use event::AllocEvent;
@@ -27,7 +28,6 @@ pub use kernel::{
     ZERO_SIZE_PTR, is_vmalloc_addr,
 };
 pub use reclaim::KswapdStep;
-pub use rng::SplitMix64;
 
 use crate::gfp::{AllocFlags, Gfp};
 

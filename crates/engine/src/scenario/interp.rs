@@ -13,10 +13,10 @@
 //! model (`scenario::sys`).
 
 use crate::context::{ContextEvent, ContextKind, ExecContext, IRQ_FLAGS_ENABLED};
+use crate::rng::SplitMix64;
 use crate::scenario::ast::{self, BinaryOp, TaskKind, UnaryOp};
 use crate::scenario::builtins::Builtin;
 use crate::scenario::compile::{FuncId, Op, Program, SlotKind, Target};
-use crate::scenario::rng::SplitMix64;
 use crate::scenario::sched;
 use crate::scenario::value::{Object, Value};
 use crate::task::{CallSite, ScopeApi, ScopeEvent, ScopeSemantics, Task, TaskFlags};

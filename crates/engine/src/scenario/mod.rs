@@ -18,7 +18,7 @@ pub mod lexer;
 pub mod library;
 pub mod names;
 pub mod parser;
-pub mod rng;
+
 pub mod run;
 pub mod sched;
 pub mod snapshot;

@@ -28,8 +28,8 @@
 //! 4. **Deadlock.** When every unfinished task is blocked on a lock, the run
 //!    stops them with a deadlock verdict naming the locks and their owners.
 
+use crate::rng::SplitMix64;
 use crate::scenario::interp::{RunState, TaskState};
-use crate::scenario::rng::SplitMix64;
 
 /// Shortest and longest time slice, in statements.
 pub const SLICE: (u64, u64) = (4, 12);

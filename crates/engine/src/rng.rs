@@ -1,19 +1,17 @@
-//! The interpreter's own seeded PRNG: SplitMix64.
+//! SplitMix64: the engine's one seeded PRNG (no ambient randomness anywhere).
 //!
-//! Sans-IO rule: the scenario scheduler never draws ambient randomness. Every
-//! random choice (time slices, the point at which an interrupt fires) comes from
-//! this generator, seeded from the scenario header or `--seed`, and the generator
-//! is part of the interpreter state, so keyframe snapshots capture it and replay
-//! reproduces the same schedule.
+//! Background pressure (`alloc`) and the scenario scheduler (`scenario::sched`)
+//! each own a generator seeded from the scenario header or `--seed`. Generators are
+//! part of the state that keyframe snapshots clone, so replay reproduces every choice.
 
-/// SplitMix64 (Steele, Lea, Flood 2014; the seeding generator of xoshiro).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Steele, Lea and Flood's SplitMix64 generator (2014; the seeding generator of xoshiro).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
-    /// A generator whose whole future is fixed by `seed`.
+    /// A generator seeded with `seed`.
     #[must_use]
     pub const fn new(seed: u64) -> Self {
         Self { state: seed }
@@ -26,6 +24,15 @@ impl SplitMix64 {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+
+    /// A value in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        // Multiply-shift: unbiased enough for simulation choices, and deterministic.
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
     /// A value in `lo..=hi` (returns `lo` when `hi < lo`). Uses the widening
@@ -47,6 +54,25 @@ impl SplitMix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splitmix_reference_values() {
+        // First outputs for seed 0 (published SplitMix64 test vector).
+        let mut r = SplitMix64::new(0);
+        assert_eq!(r.next_u64(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(r.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+    }
+
+    #[test]
+    fn below_stays_in_range() {
+        let mut r = SplitMix64::new(7);
+        for n in [1u64, 2, 3, 10, 1000] {
+            for _ in 0..100 {
+                assert!(r.below(n) < n);
+            }
+        }
+        assert_eq!(r.below(0), 0);
+    }
 
     #[test]
     fn splitmix_matches_reference_vector() {
