@@ -90,10 +90,18 @@ pub struct VarView {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ValueView {
     Uninit,
-    Int { value: i64 },
+    Int {
+        value: i64,
+    },
     /// A gfp_t value: raw mask and `%pGg` text for the run's kernel version.
-    Gfp { mask: u32, text: String },
-    Ptr { addr: u64, desc: String },
+    Gfp {
+        mask: u32,
+        text: String,
+    },
+    Ptr {
+        addr: u64,
+        desc: String,
+    },
     Null,
 }
 
