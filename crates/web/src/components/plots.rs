@@ -59,7 +59,6 @@ fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawRe
     let ink = ink(theme);
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
     let root = backend.into_drawing_area();
-    root.fill(&TRANSPARENT)?;
     let n = data.zones.len().max(1);
     let areas = root.split_evenly((n, 1));
     for (area, series) in areas.iter().zip(&data.zones) {
@@ -133,7 +132,6 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
     let ink = ink(theme);
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
     let root = backend.into_drawing_area();
-    root.fill(&TRANSPARENT)?;
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
     // Reclaim: pages scanned and reclaimed per step.
     let ymax = data
@@ -225,6 +223,12 @@ fn fit(canvas: &HtmlCanvasElement) {
     }
     if canvas.height() != h {
         canvas.set_height(h);
+    }
+    // Plotters paints over what is there (a transparent fill does not erase): clear first.
+    if let Ok(Some(ctx)) = canvas.get_context("2d")
+        && let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>()
+    {
+        ctx.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));
     }
 }
 
@@ -320,5 +324,67 @@ pub fn Plots(props: &PlotsProps) -> Html {
             <canvas ref={act_ref} class="plot plot-activity" role="img"
                 aria-label="Reclaim activity and allocation latency" />
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::ZoneSeries;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn canvas() -> HtmlCanvasElement {
+        let doc = gloo::utils::document();
+        let c: HtmlCanvasElement = doc
+            .create_element("canvas")
+            .expect("create")
+            .dyn_into()
+            .expect("canvas");
+        c.set_attribute("style", "width:300px;height:160px;display:block")
+            .expect("style");
+        doc.body().expect("body").append_child(&c).expect("attach");
+        c
+    }
+
+    fn pixels(c: &HtmlCanvasElement) -> Vec<u8> {
+        let ctx: web_sys::CanvasRenderingContext2d = c
+            .get_context("2d")
+            .expect("ctx")
+            .expect("2d")
+            .dyn_into()
+            .expect("2d ctx");
+        ctx.get_image_data(0.0, 0.0, f64::from(c.width()), f64::from(c.height()))
+            .expect("data")
+            .data()
+            .0
+    }
+
+    fn data(free: &[u64]) -> PlotData {
+        PlotData {
+            steps: (0..free.len() as u64).collect(),
+            zones: vec![ZoneSeries {
+                name: "DMA32".into(),
+                free: free.to_vec(),
+                min: vec![10; free.len()],
+                low: vec![12; free.len()],
+                high: vec![15; free.len()],
+            }],
+            ..PlotData::default()
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_redraw_replaces_the_old_plot_instead_of_painting_over_it() {
+        let (a, b) = (canvas(), canvas());
+        fit(&a);
+        draw_free(a.clone(), &data(&[100, 90, 80, 20]), Theme::Light).expect("draw");
+        fit(&a);
+        draw_free(a.clone(), &data(&[5, 50, 60, 70, 40]), Theme::Light).expect("redraw");
+        fit(&b);
+        draw_free(b.clone(), &data(&[5, 50, 60, 70, 40]), Theme::Light).expect("draw");
+        assert_eq!(pixels(&a), pixels(&b));
+        assert!(pixels(&b).iter().any(|&v| v != 0), "nothing was drawn");
+        a.remove();
+        b.remove();
     }
 }
