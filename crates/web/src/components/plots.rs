@@ -32,6 +32,8 @@ const SKY: RGBColor = RGBColor(0x56, 0xb4, 0xe9);
 struct Ink {
     fg: RGBColor,
     grid: RGBColor,
+    /// The panel background, behind the series legend.
+    bg: RGBColor,
 }
 
 fn ink(theme: Theme) -> Ink {
@@ -39,10 +41,12 @@ fn ink(theme: Theme) -> Ink {
         Theme::Light => Ink {
             fg: RGBColor(0x22, 0x22, 0x22),
             grid: RGBColor(0xdd, 0xdd, 0xdd),
+            bg: RGBColor(0xff, 0xff, 0xff),
         },
         Theme::Dark => Ink {
             fg: RGBColor(0xdd, 0xdd, 0xdd),
             grid: RGBColor(0x44, 0x44, 0x44),
+            bg: RGBColor(0x1c, 0x1f, 0x24),
         },
     }
 }
@@ -122,6 +126,7 @@ fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawRe
             .position(SeriesLabelPosition::UpperRight)
             .label_font(("sans-serif", 11).into_font().color(&ink.fg))
             .border_style(ink.grid)
+            .background_style(ink.bg.mix(0.85))
             .draw()?;
     }
     root.present()?;
@@ -182,6 +187,7 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
         .position(SeriesLabelPosition::UpperLeft)
         .label_font(("sans-serif", 11).into_font().color(&ink.fg))
         .border_style(ink.grid)
+        .background_style(ink.bg.mix(0.85))
         .draw()?;
     // Allocation latency: one point per allocation.
     let lmax = data.latency.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 * 1.2;
