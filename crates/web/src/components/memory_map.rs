@@ -190,7 +190,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                 <div class="map-canvas-box">
                     <canvas ref={canvas_ref} class="memory-map" data-testid="memory-map"
                         role="img" aria-label="Memory map: every page frame coloured by state"
-                        {onmousemove} {onmouseleave} />
+                        onclick={onmousemove.clone()} {onmousemove} {onmouseleave} />
                     { for band_labels(&layout, &props.zones).into_iter().map(|(top, name)| html! {
                         <div class="band-label" style={format!("top:{top:.2}%")}>{ name }</div>
                     }) }
@@ -206,7 +206,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                         </div>
                     }) }
                     <div class="hover-readout" aria-live="polite">
-                        { hover.as_ref().map_or(AttrValue::from("Point at the map to read a page frame."), Clone::clone) }
+                        { hover.as_ref().map_or(AttrValue::from("Point at (or tap) the map to read a page frame."), Clone::clone) }
                     </div>
                 </div>
             </div>
