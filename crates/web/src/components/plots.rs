@@ -32,8 +32,6 @@ const SKY: RGBColor = RGBColor(0x56, 0xb4, 0xe9);
 struct Ink {
     fg: RGBColor,
     grid: RGBColor,
-    /// The panel background, behind the series legend.
-    bg: RGBColor,
 }
 
 fn ink(theme: Theme) -> Ink {
@@ -41,12 +39,10 @@ fn ink(theme: Theme) -> Ink {
         Theme::Light => Ink {
             fg: RGBColor(0x22, 0x22, 0x22),
             grid: RGBColor(0xdd, 0xdd, 0xdd),
-            bg: RGBColor(0xff, 0xff, 0xff),
         },
         Theme::Dark => Ink {
             fg: RGBColor(0xdd, 0xdd, 0xdd),
             grid: RGBColor(0x44, 0x44, 0x44),
-            bg: RGBColor(0x1c, 0x1f, 0x24),
         },
     }
 }
@@ -102,32 +98,13 @@ fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawRe
                 .zip(v.iter().map(|&x| x as f64))
                 .collect()
         };
-        chart
-            .draw_series(LineSeries::new(line(&series.high), GREEN.stroke_width(1)))?
-            .label("high")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], GREEN));
-        chart
-            .draw_series(LineSeries::new(line(&series.low), ORANGE.stroke_width(1)))?
-            .label("low")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], ORANGE));
-        chart
-            .draw_series(LineSeries::new(
-                line(&series.min),
-                VERMILION.stroke_width(1),
-            ))?
-            .label("min")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], VERMILION));
-        chart
-            .draw_series(LineSeries::new(line(&series.free), BLUE.stroke_width(2)))?
-            .label("free")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], BLUE.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 11).into_font().color(&ink.fg))
-            .border_style(ink.grid)
-            .background_style(ink.bg.mix(0.85))
-            .draw()?;
+        chart.draw_series(LineSeries::new(line(&series.high), GREEN.stroke_width(1)))?;
+        chart.draw_series(LineSeries::new(line(&series.low), ORANGE.stroke_width(1)))?;
+        chart.draw_series(LineSeries::new(
+            line(&series.min),
+            VERMILION.stroke_width(1),
+        ))?;
+        chart.draw_series(LineSeries::new(line(&series.free), BLUE.stroke_width(2)))?;
     }
     root.present()?;
     Ok(())
@@ -174,21 +151,8 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
             .zip(v.iter().map(|&x| x as f64))
             .collect()
     };
-    chart
-        .draw_series(LineSeries::new(pts(&data.scanned), SKY.stroke_width(2)))?
-        .label("scanned")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], SKY));
-    chart
-        .draw_series(LineSeries::new(pts(&data.reclaimed), GREEN.stroke_width(2)))?
-        .label("reclaimed")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], GREEN));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 11).into_font().color(&ink.fg))
-        .border_style(ink.grid)
-        .background_style(ink.bg.mix(0.85))
-        .draw()?;
+    chart.draw_series(LineSeries::new(pts(&data.scanned), SKY.stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(pts(&data.reclaimed), GREEN.stroke_width(2)))?;
     // Allocation latency: one point per allocation.
     let lmax = data.latency.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 * 1.2;
     let mut chart = ChartBuilder::on(&right)
@@ -327,6 +291,15 @@ pub fn Plots(props: &PlotsProps) -> Html {
             }
             <canvas ref={free_ref} class="plot plot-free" style={format!("height:{}px", 110 * zones)}
                 role="img" aria-label="Free pages per zone against the min, low and high watermarks" />
+            <ul class="plot-legend" aria-label="Plot legend">
+                <li><span class="key free"></span>{ "free pages" }</li>
+                <li><span class="key high"></span>{ "high" }</li>
+                <li><span class="key low"></span>{ "low" }</li>
+                <li><span class="key min"></span>{ "min" }</li>
+                <li><span class="key scanned"></span>{ "scanned" }</li>
+                <li><span class="key reclaimed"></span>{ "reclaimed" }</li>
+                <li><span class="key latency"></span>{ "allocation latency" }</li>
+            </ul>
             <canvas ref={act_ref} class="plot plot-activity" role="img"
                 aria-label="Reclaim activity and allocation latency" />
         </div>
