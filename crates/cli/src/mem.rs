@@ -117,7 +117,9 @@ fn show(args: &[String]) -> Result<String, Fail> {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&format!("==> /proc/{} <==\n", v.name()));
+            out.push_str("==> /proc/");
+            out.push_str(v.name());
+            out.push_str(" <==\n");
         }
         out.push_str(&v.render(&machine));
     }
