@@ -885,9 +885,10 @@ impl AllocEvent {
                     self.text(),
                 )
             }
-            AllocEvent::AllocFlags { .. } => d(
+            // Lit only when gfp_to_alloc_flags() actually granted reserve access.
+            AllocEvent::AllocFlags { alloc_flags, .. } => d(
                 Stage::Reserves,
-                true,
+                alloc_flags.intersects(AllocFlags::RESERVES),
                 "gfp_to_alloc_flags",
                 "__GFP_HIGH → ALLOC_MIN_RESERVE; !__GFP_DIRECT_RECLAIM → ALLOC_NON_BLOCK",
                 self.text(),
