@@ -261,6 +261,50 @@ fn virtio_net_refill_tries_order_3_without_direct_reclaim() {
 }
 
 #[test]
+fn virtio_net_refill_defers_a_failed_atomic_refill_to_gfp_kernel_reclaim() {
+    let o = Outcome::of("virtio_net_refill");
+    let log = o.run.log();
+    // The NAPI poll's order-0 GFP_ATOMIC fallback fails (below 3/8 of min).
+    let fail = (0..log.len())
+        .find(|&i| {
+            log[i].kind == "alloc_fail"
+                && log[i].task == "virtnet_poll"
+                && log[i].function.as_deref() == Some("skb_page_frag_refill")
+                && o.field(i, "order") == "0"
+        })
+        .expect("no failed order-0 atomic refill in virtnet_poll");
+    assert_eq!(
+        o.field(fail, "gfp"),
+        "0x820",
+        "GFP_ATOMIC as the driver wrote it"
+    );
+    assert!(log[fail].text.contains("page allocation failure: order:0"));
+    // virtnet_receive defers to refill_work ...
+    let wake = log
+        .iter()
+        .position(|e| e.kind == "wakeup" && e.text.starts_with("schedule_work(refill_work)"))
+        .expect("refill_work never scheduled");
+    assert!(fail < wake);
+    assert_eq!(log[wake].function.as_deref(), Some("virtnet_receive"));
+    // ... which refills with GFP_KERNEL and reclaims directly, in its own task.
+    let reclaim = log
+        .iter()
+        .position(|e| e.kind == "direct_reclaim" && e.task == "refill_work")
+        .expect("refill_work did not reclaim");
+    assert!(wake < reclaim);
+    assert_eq!(o.field(reclaim, "gfp"), "0xcc0", "GFP_KERNEL");
+    assert!(
+        log[..wake].iter().all(|e| e.kind != "direct_reclaim"),
+        "the softirq never reclaims"
+    );
+    assert_eq!(
+        o.ret("refill_work").as_deref(),
+        Some("0"),
+        "refill_work filled the ring"
+    );
+}
+
+#[test]
 fn nfs_rpciod_scope_turns_gfp_kernel_into_nofs() {
     let o = Outcome::of("nfs_rpciod");
     let rpc = o.alloc_in("rpc_malloc");
@@ -422,6 +466,46 @@ fn xfs_nofail_in_reclaim_allocates_nofail_from_a_pf_memalloc_task() {
     assert!(
         pids.windows(2).all(|w| w[0] != w[1]),
         "pids must be unique: {pids:?}"
+    );
+}
+
+#[test]
+fn xfs_nofail_in_reclaim_warns_then_lives_on_the_reserves() {
+    let o = Outcome::of("xfs_nofail_in_reclaim");
+    let log = o.run.log();
+    let pos = |pred: &dyn Fn(&gfpscope_engine::view::LogEntry) -> bool| {
+        log.iter()
+            .position(|e| e.task == "kswapd_like" && pred(e))
+            .unwrap_or_else(|| panic!("{:#?}", o.entries("gfp_adjust")))
+    };
+    // allocate_slab(): the preferred order fails without __GFP_NOFAIL ...
+    let first = pos(&|e| e.kind == "alloc_fail" && e.text.contains("__GFP_NOMEMALLOC"));
+    // ... and the minimum order carries the caller's __GFP_NOFAIL to the page allocator.
+    let fallback = pos(&|e| {
+        e.kind == "gfp_adjust"
+            && e.text.contains("ORDER_FALLBACK")
+            && e.text
+                .split('→')
+                .nth(1)
+                .is_some_and(|after| after.contains("__GFP_NOFAIL"))
+    });
+    // 6.12 __alloc_pages_slowpath: WARN_ON_ONCE(current->flags & PF_MEMALLOC) for __GFP_NOFAIL.
+    let warn = pos(&|e| e.kind == "warning" && e.text.contains("(current->flags & PF_MEMALLOC)"));
+    assert!(
+        log[warn]
+            .text
+            .starts_with("WARNING: CPU: 0 PID: 90 at mm/page_alloc.c:4320 __alloc_pages_slowpath"),
+        "{}",
+        log[warn].text
+    );
+    // PF_MEMALLOC then takes the reserves (ALLOC_NO_WATERMARKS) and the page is pfmemalloc.
+    let reserves = pos(&|e| e.kind == "reserves" && e.text.contains("ALLOC_NO_WATERMARKS"));
+    let ok = pos(&|e| e.kind == "alloc_ok" && e.text.contains("[pfmemalloc]"));
+    assert!(first < fallback && fallback < warn && warn < reserves && reserves < ok);
+    assert_eq!(
+        o.entries("warning").len(),
+        1,
+        "only the PF_MEMALLOC check fires (order 0, GFP_KERNEL may reclaim)"
     );
 }
 

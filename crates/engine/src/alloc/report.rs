@@ -470,11 +470,19 @@ pub fn slub_oom(s: &SlubOomInfo<'_>) -> Vec<String> {
     ]
 }
 
-/// A `WARNING:` line for `WARN_ON_ONCE` in `__alloc_pages_slowpath` (6.12).
+/// A `WARNING:` line for `WARN_ON_ONCE` in `__alloc_pages_slowpath` (6.12): the
+/// line is that of the check in 6.12.117 mm/page_alloc.c (the three `__GFP_NOFAIL`
+/// checks at the top of the slow path), 4306 (the function's opening lines) otherwise.
 #[must_use]
 pub fn warn_on_once(pid: u32, condition: &str) -> String {
+    let line = match condition {
+        "order > 1" => 4310,
+        "!can_direct_reclaim" => 4315,
+        "current->flags & PF_MEMALLOC" => 4320,
+        _ => 4306,
+    };
     format!(
-        "WARNING: CPU: 0 PID: {pid} at mm/page_alloc.c:4306 __alloc_pages_slowpath ({condition})"
+        "WARNING: CPU: 0 PID: {pid} at mm/page_alloc.c:{line} __alloc_pages_slowpath ({condition})"
     )
 }
 

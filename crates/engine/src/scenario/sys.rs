@@ -221,6 +221,12 @@ impl Sys {
                 },
             )?
         };
+        // `cpus:` sets the machine's CPU count (num_present_cpus() for SLUB's
+        // calculate_order(), the per-cpu lists); without it the preset's count stays.
+        let mut cfg = cfg;
+        if h.entries.iter().any(|e| e.key == "cpus") {
+            cfg.nr_cpus = h.cpus;
+        }
         let machine = crate::mem::Machine::new(cfg).map_err(|e| {
             vec![Diagnostic::error(
                 &s.file_name,

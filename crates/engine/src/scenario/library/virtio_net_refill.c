@@ -5,7 +5,7 @@
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 54% (dirty 10%), anon 42%, slab_reclaimable 4%
- * background: anon_hog 64K/step
+ * free:     below_min
  * swap:     16M
  * seed:     3
  */
@@ -22,10 +22,7 @@ WORKQUEUE(refill_work) __idle __comm("kworker/1:1")
 /* net_rx_action -> napi_poll -> __napi_poll -> virtnet_poll: softirq context. */
 NAPI_POLL(virtnet_poll)
 {
-	int round;
-
-	for (round = 0; round < 3; round++)
-		virtnet_receive();
+	virtnet_receive();
 	return 0;
 }
 
@@ -41,14 +38,15 @@ void virtnet_receive(void)
 		schedule_work(refill_work);	/* schedule_delayed_work(&vi->refill, 0) */
 }
 
-/* Returns 1 if at least one buffer was added, 0 if the first one failed. */
+/* Fills the ring until vq->num_free is 0 (a 256-entry ring, more than half empty);
+ * returns err != -ENOMEM, so one failed buffer defers the rest to refill_work. */
 int try_fill_recv(gfp_t gfp)
 {
 	int i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 256; i++) {
 		if (add_recvbuf_mergeable(gfp) < 0)
-			return i > 0;
+			return 0;
 	}
 	return 1;
 }
@@ -66,18 +64,18 @@ int add_recvbuf_mergeable(gfp_t gfp)
 	return 0;
 }
 
+/* The kernel carves several receive buffers out of one frag page and allocates a new
+ * page only when the current one is used up; here every buffer takes a fresh page,
+ * so the ring uses memory faster than the real one (the flags are the kernel's). */
 int skb_page_frag_refill(gfp_t gfp)
 {
 	/* "Avoid direct reclaim but allow kswapd to wake": order 3 (SKB_FRAG_PAGE_ORDER, 32 KiB) */
 	struct page *page = alloc_pages((gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY, 3);
 
-	if (page) {
-		__free_pages(page, 3);
-		return 1;
-	}
+	if (page)
+		return 1;	/* the ring's buffers now hold the page until packets arrive */
 	page = alloc_page(gfp);		/* then a single page with the caller's flags */
 	if (!page)
 		return 0;
-	__free_pages(page, 0);
 	return 1;
 }
