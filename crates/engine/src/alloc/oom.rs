@@ -104,7 +104,9 @@ impl Kernel {
                     condition: "WARN_ON_ONCE_GFP(gfp_mask & __GFP_NOFAIL)",
                     text: report::warn_on_once(
                         cur.task.pid,
-                        "__GFP_NOFAIL and out_of_memory() failed",
+                        "__alloc_pages_may_oom",
+                        report::MAY_OOM_NOFAIL_WARN_LINE,
+                        "gfp_mask & __GFP_NOFAIL",
                     ),
                 },
             );

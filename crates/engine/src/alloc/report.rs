@@ -470,21 +470,27 @@ pub fn slub_oom(s: &SlubOomInfo<'_>) -> Vec<String> {
     ]
 }
 
-/// A `WARNING:` line for `WARN_ON_ONCE` in `__alloc_pages_slowpath` (6.12): the
-/// line is that of the check in 6.12.117 mm/page_alloc.c (the three `__GFP_NOFAIL`
-/// checks at the top of the slow path), 4306 (the function's opening lines) otherwise.
+/// The headline `WARN_ON_ONCE()` prints (`__warn()` in kernel/panic.c): the file and line of
+/// the check, the function it is in, and here also the condition that fired.
 #[must_use]
-pub fn warn_on_once(pid: u32, condition: &str) -> String {
-    let line = match condition {
-        "order > 1" => 4310,
-        "!can_direct_reclaim" => 4315,
-        "current->flags & PF_MEMALLOC" => 4320,
-        _ => 4306,
-    };
-    format!(
-        "WARNING: CPU: 0 PID: {pid} at mm/page_alloc.c:{line} __alloc_pages_slowpath ({condition})"
-    )
+pub fn warn_on_once(pid: u32, function: &str, line: u32, condition: &str) -> String {
+    format!("WARNING: CPU: 0 PID: {pid} at mm/page_alloc.c:{line} {function} ({condition})")
 }
+
+/// mm/page_alloc.c line (Linux 6.12.117) of each `__GFP_NOFAIL` sanity check at the top of
+/// `__alloc_pages_slowpath` (commit 903edea6), keyed by the condition text.
+#[must_use]
+pub fn slowpath_nofail_warn_line(condition: &str) -> u32 {
+    match condition {
+        "order > 1" => 4309,
+        "!can_direct_reclaim" => 4314,
+        _ => 4320, // "current->flags & PF_MEMALLOC"
+    }
+}
+
+/// mm/page_alloc.c line (Linux 6.12.117) of `WARN_ON_ONCE_GFP(gfp_mask & __GFP_NOFAIL, ...)`
+/// in `__alloc_pages_may_oom`, reached when `out_of_memory()` made no progress.
+pub const MAY_OOM_NOFAIL_WARN_LINE: u32 = 3725;
 
 #[cfg(test)]
 mod tests {

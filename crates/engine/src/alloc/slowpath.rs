@@ -317,7 +317,15 @@ impl Kernel {
                 AllocEvent::Warning {
                     function: "__alloc_pages_slowpath",
                     condition: cond,
-                    text: format!("{} — {expl}", report::warn_on_once(cur.task.pid, cond)),
+                    text: format!(
+                        "{} — {expl}",
+                        report::warn_on_once(
+                            cur.task.pid,
+                            "__alloc_pages_slowpath",
+                            report::slowpath_nofail_warn_line(cond),
+                            cond,
+                        )
+                    ),
                 },
             );
         }
