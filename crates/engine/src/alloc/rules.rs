@@ -459,19 +459,6 @@ pub const fn need_reclaim(gfp: Gfp, pf_memalloc: bool) -> bool {
     gfp.contains(Gfp::DIRECT_RECLAIM) && !pf_memalloc && !gfp.contains(Gfp::NOLOCKDEP)
 }
 
-/// `GFP_RECLAIM_MASK` (mm/internal.h, 6.12).
-pub const GFP_RECLAIM_MASK: Gfp = Gfp(Gfp::RECLAIM.0
-    | Gfp::HIGH.0
-    | Gfp::IO.0
-    | Gfp::FS.0
-    | Gfp::NOWARN.0
-    | Gfp::RETRY_MAYFAIL.0
-    | Gfp::NOFAIL.0
-    | Gfp::NORETRY.0
-    | Gfp::MEMALLOC.0
-    | Gfp::NOMEMALLOC.0
-    | Gfp::NOLOCKDEP.0);
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,22 @@ impl Gfp {
         & !Self::RECLAIM.0);
     pub const TRANSHUGE: Gfp = Gfp(Self::TRANSHUGE_LIGHT.0 | Self::DIRECT_RECLAIM.0);
 
+    /// `GFP_RECLAIM_MASK` (mm/internal.h, 6.12): the bits slab and memcg pass through when
+    /// they allocate pages on the caller's behalf.
+    pub const RECLAIM_MASK: Gfp = Gfp(Self::RECLAIM.0
+        | Self::HIGH.0
+        | Self::IO.0
+        | Self::FS.0
+        | Self::NOWARN.0
+        | Self::RETRY_MAYFAIL.0
+        | Self::NOFAIL.0
+        | Self::NORETRY.0
+        | Self::MEMALLOC.0
+        | Self::NOMEMALLOC.0
+        | Self::NOLOCKDEP.0);
+    /// `GFP_CONSTRAINT_MASK` (mm/internal.h, 6.12).
+    pub const CONSTRAINT_MASK: Gfp = Gfp(Self::HARDWALL.0 | Self::THISNODE.0);
+
     #[must_use]
     pub const fn contains(self, other: Gfp) -> bool {
         self.0 & other.0 == other.0

@@ -42,20 +42,6 @@ pub const MAX_PARTIAL: u32 = 10;
 /// `cache_line_size()` on x86.
 pub const CACHE_LINE_SIZE: u32 = 64;
 
-/// `GFP_RECLAIM_MASK` (mm/internal.h 6.12).
-pub const GFP_RECLAIM_MASK: Gfp = Gfp(Gfp::RECLAIM.0
-    | Gfp::HIGH.0
-    | Gfp::IO.0
-    | Gfp::FS.0
-    | Gfp::NOWARN.0
-    | Gfp::RETRY_MAYFAIL.0
-    | Gfp::NOFAIL.0
-    | Gfp::NORETRY.0
-    | Gfp::MEMALLOC.0
-    | Gfp::NOMEMALLOC.0
-    | Gfp::NOLOCKDEP.0);
-/// `GFP_CONSTRAINT_MASK`.
-pub const GFP_CONSTRAINT_MASK: Gfp = Gfp(Gfp::HARDWALL.0 | Gfp::THISNODE.0);
 /// `__GFP_BITS_MASK` for the 6.12 layout this model uses (bits 0..=24, incl. NOLOCKDEP).
 pub const GFP_BITS_MASK: Gfp = Gfp((1 << 25) - 1);
 /// `GFP_SLAB_BUG_MASK` = __GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK.
@@ -700,7 +686,7 @@ impl Slub {
         let fixed_flags = kmalloc_fix_flags(caller_gfp);
         let mut flags = fixed_flags.map_or(caller_gfp, |(_, f)| f);
         // new_slab(): flags & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK).
-        flags = Gfp(flags.0 & (GFP_RECLAIM_MASK.0 | GFP_CONSTRAINT_MASK.0));
+        flags &= Gfp::RECLAIM_MASK | Gfp::CONSTRAINT_MASK;
         // allocate_slab(): flags &= gfp_allowed_mask (all bits after boot); flags |= s->allocflags.
         flags |= c.allocflags;
         let mut first = flags

@@ -7,6 +7,7 @@ use crate::scenario::builtins::Builtin;
 use crate::scenario::diag::LineIndex;
 use crate::scenario::lexer::{Tok, lex};
 use crate::scenario::names;
+use crate::scenario::parser::TYPE_WORDS as TYPES;
 
 /// What a piece of source text is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,35 +55,6 @@ const KEYWORDS: &[&str] = &[
     "extern",
     "noinline",
     "__always_inline",
-];
-
-const TYPES: &[&str] = &[
-    "void",
-    "bool",
-    "_Bool",
-    "char",
-    "short",
-    "int",
-    "long",
-    "signed",
-    "unsigned",
-    "size_t",
-    "ssize_t",
-    "loff_t",
-    "pgoff_t",
-    "gfp_t",
-    "slab_flags_t",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "s8",
-    "s16",
-    "s32",
-    "s64",
-    "struct",
-    "const",
-    "volatile",
 ];
 
 /// Classifies every token and comment of `src`, in source order. Never fails; the spans

@@ -19,8 +19,8 @@ pub const MAX_DEPTH: u32 = 100;
 /// Parsing stops after this many errors.
 pub const MAX_ERRORS: usize = 100;
 
-/// Words that start a type.
-const TYPE_WORDS: &[&str] = &[
+/// Words that start a type (also what the highlighter colours as a type).
+pub(crate) const TYPE_WORDS: &[&str] = &[
     "void",
     "bool",
     "_Bool",
