@@ -1022,6 +1022,14 @@ fn sched_builtin(
                         o.state = RunState::Runnable;
                         queued = true;
                     }
+                    // queue_work_on() (kernel/workqueue.c, 6.12): a work item whose
+                    // WORK_STRUCT_PENDING bit is set is not queued again (returns false).
+                    // The bit is set from queueing until the worker starts the function,
+                    // so a work item that is queued but has not started yet, or that is
+                    // running and already re-queued once, stays as it is.
+                    RunState::Runnable | RunState::Blocked { .. }
+                        if matches!(b, Builtin::QueueWork | Builtin::ScheduleWork)
+                            && (o.pending > 0 || !o.has_started()) => {}
                     RunState::Runnable | RunState::Blocked { .. } if target != t => {
                         o.pending += 1;
                         queued = true;

@@ -140,6 +140,13 @@ pub struct TaskState {
 }
 
 impl TaskState {
+    /// Whether the entry function has executed anything since it was (re)entered: still
+    /// at the first statement of the entry frame means "queued, not started".
+    #[must_use]
+    pub fn has_started(&self) -> bool {
+        !(self.frames.len() == 1 && self.frames.first().is_some_and(|f| f.pc == 0))
+    }
+
     /// Innermost frame.
     #[must_use]
     pub fn top(&self) -> Option<&Frame> {
