@@ -3,7 +3,7 @@
 
 use gfpscope_engine::scenario::Run;
 
-const SRC: &str = r#"/*
+const SRC: &str = r"/*
  * title:   schedule_work twice before the worker starts
  * kernel:  6.12
  * machine: x86_64-64M
@@ -23,7 +23,7 @@ SYSCALL(poke)
 	int second = schedule_work(refill);
 	return first * 10 + second;
 }
-"#;
+";
 
 #[test]
 fn a_pending_work_item_is_not_queued_again() {
