@@ -55,6 +55,51 @@ fn x_range(data: &PlotData) -> std::ops::Range<u64> {
     first..last
 }
 
+/// A chart over the run's steps with the shared look: caption, grid, axis labels.
+fn styled_chart<'a>(
+    area: &'a DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    data: &PlotData,
+    ink: &Ink,
+    caption: &str,
+    y_label_size: u32,
+    x_labels: usize,
+    ymax: f64,
+) -> Result<
+    ChartContext<
+        'a,
+        CanvasBackend,
+        Cartesian2d<plotters::coord::types::RangedCoordu64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn std::error::Error>,
+> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(4)
+        .x_label_area_size(16)
+        .y_label_area_size(y_label_size)
+        .caption(caption, ("sans-serif", 13).into_font().color(&ink.fg))
+        .build_cartesian_2d(x_range(data), 0f64..ymax)?;
+    chart
+        .configure_mesh()
+        .light_line_style(ink.grid)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.fg)
+        .label_style(("sans-serif", 11).into_font().color(&ink.fg))
+        .x_labels(x_labels)
+        .y_labels(4)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    Ok(chart)
+}
+
+/// `(step, value)` points of one per-step series.
+fn points(data: &PlotData, values: &[u64]) -> Vec<(u64, f64)> {
+    data.steps
+        .iter()
+        .copied()
+        .zip(values.iter().map(|&x| x as f64))
+        .collect()
+}
+
 fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawResult {
     let ink = ink(theme);
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no canvas")?;
@@ -72,39 +117,31 @@ fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawRe
             .unwrap_or(1)
             .max(1) as f64
             * 1.1;
-        let mut chart = ChartBuilder::on(area)
-            .margin(4)
-            .x_label_area_size(16)
-            .y_label_area_size(44)
-            .caption(
-                format!("{name}: free pages"),
-                ("sans-serif", 13).into_font().color(&ink.fg),
-            )
-            .build_cartesian_2d(x_range(data), 0f64..ymax)?;
-        chart
-            .configure_mesh()
-            .light_line_style(ink.grid)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.fg)
-            .label_style(("sans-serif", 11).into_font().color(&ink.fg))
-            .x_labels(5)
-            .y_labels(4)
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .draw()?;
-        let line = |v: &Vec<u64>| -> Vec<(u64, f64)> {
-            data.steps
-                .iter()
-                .copied()
-                .zip(v.iter().map(|&x| x as f64))
-                .collect()
-        };
-        chart.draw_series(LineSeries::new(line(&series.high), GREEN.stroke_width(1)))?;
-        chart.draw_series(LineSeries::new(line(&series.low), ORANGE.stroke_width(1)))?;
+        let mut chart = styled_chart(
+            area,
+            data,
+            &ink,
+            &format!("{name}: free pages"),
+            44,
+            5,
+            ymax,
+        )?;
         chart.draw_series(LineSeries::new(
-            line(&series.min),
+            points(data, &series.high),
+            GREEN.stroke_width(1),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            points(data, &series.low),
+            ORANGE.stroke_width(1),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            points(data, &series.min),
             VERMILION.stroke_width(1),
         ))?;
-        chart.draw_series(LineSeries::new(line(&series.free), BLUE.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(
+            points(data, &series.free),
+            BLUE.stroke_width(2),
+        ))?;
     }
     root.present()?;
     Ok(())
@@ -125,55 +162,34 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
         .unwrap_or(1)
         .max(1) as f64
         * 1.1;
-    let mut chart = ChartBuilder::on(&left)
-        .margin(4)
-        .x_label_area_size(16)
-        .y_label_area_size(36)
-        .caption(
-            "reclaim: pages scanned / reclaimed",
-            ("sans-serif", 13).into_font().color(&ink.fg),
-        )
-        .build_cartesian_2d(x_range(data), 0f64..ymax)?;
-    chart
-        .configure_mesh()
-        .light_line_style(ink.grid)
-        .bold_line_style(ink.grid)
-        .axis_style(ink.fg)
-        .label_style(("sans-serif", 11).into_font().color(&ink.fg))
-        .x_labels(4)
-        .y_labels(4)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
-    let pts = |v: &Vec<u64>| -> Vec<(u64, f64)> {
-        data.steps
-            .iter()
-            .copied()
-            .zip(v.iter().map(|&x| x as f64))
-            .collect()
-    };
-    chart.draw_series(LineSeries::new(pts(&data.scanned), SKY.stroke_width(2)))?;
-    chart.draw_series(LineSeries::new(pts(&data.reclaimed), GREEN.stroke_width(2)))?;
+    let mut chart = styled_chart(
+        &left,
+        data,
+        &ink,
+        "reclaim: pages scanned / reclaimed",
+        36,
+        4,
+        ymax,
+    )?;
+    chart.draw_series(LineSeries::new(
+        points(data, &data.scanned),
+        SKY.stroke_width(2),
+    ))?;
+    chart.draw_series(LineSeries::new(
+        points(data, &data.reclaimed),
+        GREEN.stroke_width(2),
+    ))?;
     // Allocation latency: one point per allocation.
     let lmax = data.latency.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 * 1.2;
-    let mut chart = ChartBuilder::on(&right)
-        .margin(4)
-        .x_label_area_size(16)
-        .y_label_area_size(36)
-        .caption(
-            "allocation latency (steps)",
-            ("sans-serif", 13).into_font().color(&ink.fg),
-        )
-        .build_cartesian_2d(x_range(data), 0f64..lmax)?;
-    chart
-        .configure_mesh()
-        .light_line_style(ink.grid)
-        .bold_line_style(ink.grid)
-        .axis_style(ink.fg)
-        .label_style(("sans-serif", 11).into_font().color(&ink.fg))
-        .x_labels(4)
-        .y_labels(4)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
+    let mut chart = styled_chart(
+        &right,
+        data,
+        &ink,
+        "allocation latency (steps)",
+        36,
+        4,
+        lmax,
+    )?;
     chart.draw_series(
         data.latency
             .iter()
