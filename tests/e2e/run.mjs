@@ -99,7 +99,8 @@ if (existsSync(perfFile)) {
   const ms = (n) => (n == null ? 'n/a' : `${n} ms`);
   console.log('\ne2e perf (measured, not asserted; tests/e2e/artifacts/perf.json):');
   console.log(`  load to interactive     ${ms(p.load_to_interactive_ms)}`);
-  console.log(`  one step + re-render    ${p.step_ms ? `${p.step_ms.median} ms median of ${p.step_ms.samples}` : 'n/a'}`);
+  console.log(`  one step + re-render    ${p.step_work_ms ? `${p.step_work_ms.median} ms median main-thread work of ${p.step_work_ms.samples} (Chrome trace: click to painted frame, thread time)` : 'n/a'}`);
+  console.log(`  step, click to paint    ${p.step_latency_ms ? `${p.step_latency_ms.median} ms median (trace), ${p.step_ms?.median} ms median (click to rAF+timeout); both include the wait for the next vsync` : 'n/a'}`);
   console.log(`  run to end              ${ms(p.run_to_end_ms)}`);
   console.log(`  scrub to step           ${ms(p.scrub_to_step_ms)}`);
   console.log(`  bundle (wasm+js+css)    ${kib(p.bundle_bytes?.raw)} raw, ${kib(p.bundle_bytes?.gzip)} gzip`);

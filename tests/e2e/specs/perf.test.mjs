@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'n
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { appTest, ARTIFACTS, browser, DIST_DIR } from '../lib/harness.mjs';
+import { measureSteps, summary } from '../lib/frame-cost.mjs';
 
 const STEPS = 50;
 
@@ -124,6 +125,14 @@ appTest('performance: load, step, run to end, scrub, bundle size (printed, not a
     };
     if (step.times.length < STEPS) perf.notes.push(`step: only ${step.times.length} of ${STEPS} steps measured`);
   }
+
+  // The same steps read from a Chrome trace: main-thread work per step (thread time, from
+  // the click to the first painted frame) and click-to-painted-frame latency.
+  const cost = await measureSteps(page, STEPS);
+  perf.step_work_ms = cost.work_ms.length ? summary(cost.work_ms) : null;
+  perf.step_latency_ms = cost.latency_ms.length ? summary(cost.latency_ms) : null;
+  perf.step_breakdown_ms = cost.breakdown_ms;
+  if (cost.note) perf.notes.push(`step trace: ${cost.note}`);
 
   // Run to end: from the click on Run to the last DOM change (no change for 500 ms).
   const run = await page.evaluate(async () => {

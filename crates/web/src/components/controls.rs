@@ -28,18 +28,49 @@ pub struct ControlsProps {
     pub on_help: Callback<()>,
 }
 
+#[derive(Properties, PartialEq)]
+struct PickerProps {
+    library: Rc<[ScenarioItem]>,
+    scenario: AttrValue,
+    on_select: Callback<AttrValue>,
+}
+
+/// The scenario picker: its own component, so that a step (which re-renders the
+/// stepping buttons and the counter) does not rebuild its options.
 #[component]
-pub fn Controls(props: &ControlsProps) -> Html {
-    let cmd = |c: Cmd| {
-        let on_cmd = props.on_cmd.clone();
-        Callback::from(move |_: MouseEvent| on_cmd.emit(c.clone()))
-    };
+fn ScenarioPicker(props: &PickerProps) -> Html {
     let on_select = {
         let cb = props.on_select.clone();
         Callback::from(move |e: Event| {
             let sel: HtmlSelectElement = e.target_unchecked_into();
             cb.emit(AttrValue::from(sel.value()));
         })
+    };
+    let title = props
+        .library
+        .iter()
+        .find(|s| s.name == props.scenario.as_str())
+        .map(|s| s.title.clone());
+    html! {
+        <label class="picker">
+            <span class="sr-only">{ "Scenario" }</span>
+            <select data-testid="scenario-picker" onchange={on_select}
+                title={title.unwrap_or_else(|| AttrValue::from("Choose a built-in scenario"))}>
+                { for props.library.iter().map(|s| html! {
+                    <option value={s.name} selected={s.name == props.scenario.as_str()}>
+                        { format!("{} — {}", s.name, s.title) }
+                    </option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let cmd = |c: Cmd| {
+        let on_cmd = props.on_cmd.clone();
+        Callback::from(move |_: MouseEvent| on_cmd.emit(c.clone()))
     };
     let on_speed = {
         let cb = props.on_speed.clone();
@@ -70,28 +101,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
     } else {
         String::new()
     };
-    let title = props
-        .library
-        .iter()
-        .find(|s| s.name == props.scenario.as_str())
-        .map(|s| s.title.clone());
 
     html! {
         <header class="topbar">
             <div class="brand" title="gfpscope: watch Linux memory allocation decide">
                 <span class="logo">{ "gfp" }</span><span class="logo2">{ "scope" }</span>
             </div>
-            <label class="picker">
-                <span class="sr-only">{ "Scenario" }</span>
-                <select data-testid="scenario-picker" onchange={on_select}
-                    title={title.unwrap_or_else(|| AttrValue::from("Choose a built-in scenario"))}>
-                    { for props.library.iter().map(|s| html! {
-                        <option value={s.name} selected={s.name == props.scenario.as_str()}>
-                            { format!("{} — {}", s.name, s.title) }
-                        </option>
-                    }) }
-                </select>
-            </label>
+            <ScenarioPicker library={props.library.clone()} scenario={props.scenario.clone()}
+                on_select={props.on_select.clone()} />
             <div class="buttons" role="toolbar" aria-label="Stepping">
                 <button class="btn" data-testid="btn-reset" onclick={cmd(Cmd::Reset)}
                     disabled={at_start} title="Reset to step 0 (r)">{ "↺ Reset" }</button>
