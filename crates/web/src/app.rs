@@ -3,7 +3,7 @@
 //! Components get cheap props (`Rc` views, `AttrValue`s, `Copy` values, callbacks) and
 //! send typed [`Action`]s back. No component but this one ever sees the `RefCell`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
@@ -11,7 +11,7 @@ use gloo::timers::callback::{Interval, Timeout};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::background::{Background, Pacer};
+use crate::background::{Background, Next, Pacer, SLICE_MS};
 use crate::components::{
     alloc_panel::AllocPanel, buddy::BuddyPanel, call_stack::CallStack, controls::Controls,
     decision::DecisionPanel, event_log::EventLog, help::HelpOverlay, memory_map::MemoryMap,
@@ -37,6 +37,9 @@ pub const SPEEDS: &[u32] = &[1, 2, 5, 10, 30, 60, 240, 1000];
 /// While the rest of the run is computed in the background, the timeline is updated at
 /// most this often (milliseconds), so that the page is not re-rendered per slice.
 const PROGRESS_MS: f64 = 250.0;
+/// After a command, the background computation runs only in idle time for this long
+/// (milliseconds), so that it does not compete with stepping or playback.
+const QUIET_MS: f64 = 300.0;
 
 /// Everything the page shows, owned in one place.
 #[derive(Clone)]
@@ -54,6 +57,8 @@ pub struct AppState {
     pub extent: Option<Rc<Extent>>,
     /// Bumped whenever a new run replaces the session: restarts the background job.
     pub run_gen: u64,
+    /// When the last command ran (`performance.now()`), read by the background job.
+    input_at: Rc<Cell<f64>>,
     pub errors: Rc<[String]>,
     pub theme: Theme,
     pub present: bool,
@@ -150,6 +155,7 @@ impl AppState {
             snapshot: None,
             extent: None,
             run_gen: 0,
+            input_at: Rc::new(Cell::new(f64::NEG_INFINITY)),
             errors: Rc::from(Vec::new()),
             theme,
             present: params.present,
@@ -226,6 +232,7 @@ impl AppState {
 
     fn apply(&mut self, cmd: &Cmd) {
         let t0 = dom::now_ms();
+        self.input_at.set(t0);
         // While the background job runs, it alone refreshes the timeline (throttled),
         // so that a step does not also re-render the markers; Run to end knows the
         // whole run at once.
@@ -467,36 +474,50 @@ impl Callbacks {
     }
 }
 
-/// Computes the rest of the session's run in idle-time slices, and tells the page about
-/// it at most every [`PROGRESS_MS`] (and once at the end).
+/// Computes the rest of the session's run in slices of at most 4 ms, back to back while
+/// the user leaves the page alone, only in idle time for [`QUIET_MS`] after a command
+/// (stepping, playing), and tells the page about it at most every [`PROGRESS_MS`] (and
+/// once at the end).
 fn background_job(
     session: Rc<RefCell<Option<Session>>>,
+    input_at: Rc<Cell<f64>>,
     dispatcher: UseReducerDispatcher<AppState>,
 ) -> Background {
     let mut pacer = Pacer::default();
     let mut published = f64::NEG_INFINITY;
-    let mut longest: f64 = 0.0;
+    let (mut longest, mut slices, mut overran): (f64, u32, u32) = (0.0, 0, 0);
     Background::start(move |deadline| {
         let t0 = dom::now_ms();
         let more = {
             let Ok(mut guard) = session.try_borrow_mut() else {
-                return true;
+                return Next::WhenIdle;
             };
             let Some(s) = guard.as_mut() else {
-                return false;
+                return Next::Stop;
             };
             pacer.run(deadline, dom::now_ms, |n| s.compute_ahead(n));
             s.computing()
         };
         let now = dom::now_ms();
+        // For the e2e measurements: the longest slice, and how many of them ran over
+        // twice the planned length (a single step can be slower than a slice).
         longest = longest.max(now - t0);
-        dom::record_timing("background_slice", now - t0);
+        slices += 1;
+        overran += u32::from(now - t0 > 2.0 * SLICE_MS);
         dom::record_timing("background_slice_max", longest);
+        dom::record_timing("background_slices", f64::from(slices));
+        dom::record_timing("background_slices_overran", f64::from(overran));
         if !more || now - published >= PROGRESS_MS {
             published = now;
             dispatcher.dispatch(Action::Progress);
         }
-        more
+        if !more {
+            Next::Stop
+        } else if now - input_at.get() < QUIET_MS {
+            Next::WhenIdle
+        } else {
+            Next::Soon
+        }
     })
 }
 
@@ -585,8 +606,9 @@ pub fn App() -> Html {
     {
         let dispatcher = dispatcher.clone();
         let session = Rc::clone(&state.session);
+        let input_at = Rc::clone(&state.input_at);
         use_effect_with(state.run_gen, move |_| {
-            let job = background_job(session, dispatcher);
+            let job = background_job(session, input_at, dispatcher);
             move || drop(job)
         });
     }

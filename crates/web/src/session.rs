@@ -18,7 +18,7 @@ pub use gfpscope_engine::scenario::{Diagnostic, HistoryPoint, Run, TokenClass, h
 /// reached: the default `step_limit`, so every scenario that keeps it is computed whole.
 /// Measured for a pressure run on the 64 MiB machine: 200,000 steps take about 180 MiB
 /// of wasm memory (keyframes are capped at 96 MiB, the rest is log and history) and
-/// 5–8 s of idle time. The user continues past it with Run or by stepping.
+/// about 3 s in the background. The user continues past it with Run or by stepping.
 pub const BACKGROUND_STEPS: u64 = gfpscope_engine::scenario::interp::DEFAULT_STEP_LIMIT;
 /// ... or when the log holds this many entries (a run whose steps log a lot).
 pub const BACKGROUND_LOG_ENTRIES: usize = 400_000;

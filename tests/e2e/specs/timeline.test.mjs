@@ -163,6 +163,8 @@ appTest('stepping works while a 100,000-step run is computed in the background',
     steps: done.known,
     background_ms,
     longest_slice_ms: Math.round(timing.background_slice_max * 10) / 10,
+    slices: timing.background_slices,
+    slices_over_8ms: timing.background_slices_overran,
     step_while_computing_ms: { median: Math.round(median(during)), max: Math.round(Math.max(...during)) },
     step_after_ms: { median: Math.round(median(after)), max: Math.round(Math.max(...after)) },
   };
