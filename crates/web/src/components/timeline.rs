@@ -169,7 +169,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                     }) }
                 </ul>
                 <span class={classes!("run-status", extent.computing.then_some("computing"), capped.then_some("capped"))}
-                    data-testid="timeline-status" role="status">{ status }</span>
+                    data-testid="timeline-status">{ status }</span>
             </div>
         </div>
     }
