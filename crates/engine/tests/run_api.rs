@@ -224,6 +224,155 @@ proptest! {
     }
 }
 
+/// The straight run of [`PRESSURE`] with keyframes every 16 steps: its views and log.
+fn straight16() -> &'static (Vec<StepView>, String, u64) {
+    static RUN: OnceLock<(Vec<StepView>, String, u64)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let (r, views) = straight(PRESSURE, interval16());
+        (views, log_bytes(&r), r.known_steps())
+    })
+}
+
+fn interval16() -> RunOptions {
+    RunOptions {
+        keyframe_interval: 16,
+        ..RunOptions::default()
+    }
+}
+
+#[test]
+fn extending_ahead_keeps_the_current_step_and_equals_stepping_there() {
+    let (views, log, n) = straight16();
+    let mut b = Run::with_options("t.c", PRESSURE, 3, interval16()).unwrap();
+    b.run_to_end();
+    let mut a = Run::with_options("t.c", PRESSURE, 3, interval16()).unwrap();
+    a.seek(5);
+    let mut chunks = 0;
+    loop {
+        let before = a.known_steps();
+        let got = a.extend(7);
+        assert_eq!(a.known_steps(), before + got);
+        assert!(got <= 7);
+        assert_eq!(a.current_step(), 5, "extend moved the cursor");
+        if got == 0 {
+            break;
+        }
+        chunks += 1;
+        assert_eq!(
+            a.end_known(),
+            a.known_steps() == *n,
+            "after {chunks} chunks"
+        );
+    }
+    assert!(chunks > 20, "the run was computed in {chunks} chunks");
+    assert!(a.end_known());
+    assert_eq!(a.known_steps(), *n);
+    assert_eq!(&log_bytes(&a), log);
+    assert_eq!(a.history(), b.history());
+    assert_eq!(a.view(), views[5]);
+    assert!(!a.finished(), "the current step is not the end");
+    for t in [*n, 0, n / 2, 17, n - 1, 6] {
+        a.seek(t);
+        assert_eq!(a.view(), views[t as usize], "step {t}");
+    }
+    a.seek(3);
+    a.run_to_end();
+    assert_eq!(a.current_step(), *n);
+    assert_eq!(a.view(), views[*n as usize]);
+    assert!(a.finished());
+    assert_eq!(a.extend(100), 0);
+    assert_eq!(
+        &log_bytes(&a),
+        log,
+        "time travel after extend rewrote the log"
+    );
+}
+
+#[test]
+fn extending_stops_at_the_step_limit() {
+    let src = "/*\n * title: spin\n * step_limit: 500\n */\nSYSCALL(spin)\n{\n\tint i = 0;\n\twhile (i < 10)\n\t\ti = i * 1;\n\treturn i;\n}\n";
+    let mut r = run(src);
+    assert!(!r.end_known());
+    assert_eq!(r.extend(10_000), 500);
+    assert!(r.end_known());
+    assert_eq!(r.current_step(), 0);
+    assert!(r.log().iter().any(|e| e.kind == "step_limit"));
+    r.run_to_end();
+    assert_eq!(r.current_step(), 500);
+}
+
+#[test]
+fn run_until_finds_known_steps_in_the_log_like_a_run_that_steps() {
+    let (views, _, _) = straight16();
+    let mut ahead = Run::with_options("t.c", PRESSURE, 3, interval16()).unwrap();
+    while ahead.extend(64) > 0 {}
+    let mut fresh = Run::with_options("t.c", PRESSURE, 3, interval16()).unwrap();
+    let mut hits = 0;
+    for kind in [
+        "alloc",
+        "direct_reclaim",
+        "kswapd_wake",
+        "scope_restore",
+        "alloc",
+    ] {
+        let hit = ahead.run_until(|e| e.kind == kind);
+        assert_eq!(hit, fresh.run_until(|e| e.kind == kind), "{kind}");
+        hits += usize::from(hit);
+        assert_eq!(ahead.current_step(), fresh.current_step(), "{kind}");
+        assert_eq!(ahead.view(), views[ahead.current_step() as usize], "{kind}");
+    }
+    assert_eq!(hits, 5, "every breakpoint kind occurs in the workout");
+    assert!(!ahead.run_until(|e| e.kind == "no_such_kind"));
+    assert!(ahead.finished());
+    assert_eq!(ahead.current_step(), ahead.known_steps());
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Extend(u64),
+    Step,
+    StepBack,
+    Seek(u64),
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The user steps, steps back and jumps while the run is extended in chunks: the
+    /// view is always the straight run's, and the finished log is byte-identical.
+    #[test]
+    fn extending_while_the_user_moves_equals_a_straight_run(
+        ops in proptest::collection::vec(prop_oneof![
+            (1u64..40).prop_map(Op::Extend),
+            Just(Op::Step),
+            Just(Op::StepBack),
+            (0u64..1000).prop_map(Op::Seek),
+        ], 1..40),
+    ) {
+        let (views, log, n) = straight16();
+        let mut r = Run::with_options("t.c", PRESSURE, 3, interval16()).unwrap();
+        for op in ops {
+            let cur = r.current_step();
+            match op {
+                Op::Extend(k) => {
+                    r.extend(k);
+                    prop_assert_eq!(r.current_step(), cur);
+                }
+                Op::Step => {
+                    r.step();
+                }
+                Op::StepBack => r.step_back(),
+                Op::Seek(t) => r.seek(t % (n + 1)),
+            }
+            prop_assert!(r.known_steps() >= r.current_step());
+            prop_assert_eq!(&r.view(), &views[r.current_step() as usize]);
+        }
+        while r.extend(50) > 0 {}
+        prop_assert!(r.end_known());
+        prop_assert_eq!(&log_bytes(&r), log);
+    }
+}
+
 #[test]
 fn seeking_past_the_end_stops_at_the_end() {
     let mut r = run(PRESSURE);

@@ -3,7 +3,7 @@
 //! Components get cheap props (`Rc` views, `AttrValue`s, `Copy` values, callbacks) and
 //! send typed [`Action`]s back. No component but this one ever sees the `RefCell`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
@@ -11,6 +11,7 @@ use gloo::timers::callback::{Interval, Timeout};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::background::{Background, Next, Pacer, SLICE_MS};
 use crate::components::{
     alloc_panel::AllocPanel, buddy::BuddyPanel, call_stack::CallStack, controls::Controls,
     decision::DecisionPanel, event_log::EventLog, help::HelpOverlay, memory_map::MemoryMap,
@@ -18,7 +19,7 @@ use crate::components::{
 };
 use crate::dom;
 use crate::keys::{KeyAction, key_action};
-use crate::session::{self, Cmd, Diagnostic, ScenarioItem, Session, Snapshot};
+use crate::session::{self, Cmd, Diagnostic, Extent, ScenarioItem, Session, Snapshot};
 use crate::url::{self, Theme};
 
 /// File name given to the engine for the text in the editor.
@@ -33,6 +34,13 @@ fn edit_key(scenario: &str) -> String {
 /// Playback speeds in steps per second.
 pub const SPEEDS: &[u32] = &[1, 2, 5, 10, 30, 60, 240, 1000];
 
+/// While the rest of the run is computed in the background, the timeline is updated at
+/// most this often (milliseconds), so that the page is not re-rendered per slice.
+const PROGRESS_MS: f64 = 250.0;
+/// After a command, the background computation runs only in idle time for this long
+/// (milliseconds), so that it does not compete with stepping or playback.
+const QUIET_MS: f64 = 300.0;
+
 /// Everything the page shows, owned in one place.
 #[derive(Clone)]
 pub struct AppState {
@@ -45,6 +53,12 @@ pub struct AppState {
     pub edited: bool,
     pub diagnostics: Rc<[Diagnostic]>,
     pub snapshot: Option<Rc<Snapshot>>,
+    /// How much of the run is known (the timeline's range and markers).
+    pub extent: Option<Rc<Extent>>,
+    /// Bumped whenever a new run replaces the session: restarts the background job.
+    pub run_gen: u64,
+    /// When the last command ran (`performance.now()`), read by the background job.
+    input_at: Rc<Cell<f64>>,
     pub errors: Rc<[String]>,
     pub theme: Theme,
     pub present: bool,
@@ -67,6 +81,8 @@ impl PartialEq for AppState {
             && self.scenario == other.scenario
             && self.text == other.text
             && self.snapshot == other.snapshot
+            && self.extent == other.extent
+            && self.run_gen == other.run_gen
             && Rc::ptr_eq(&self.diagnostics, &other.diagnostics)
             && Rc::ptr_eq(&self.errors, &other.errors)
             && self.theme == other.theme
@@ -92,6 +108,8 @@ pub enum Action {
     Edit(String),
     /// Debounced re-parse of edit generation `n`.
     Reparse(u64),
+    /// The background computation made progress: refresh the timeline's extent.
+    Progress,
     /// Forget the user's edits and reload the built-in text.
     Revert,
     Key(KeyAction),
@@ -135,6 +153,9 @@ impl AppState {
             edited: false,
             diagnostics: Rc::from(Vec::new()),
             snapshot: None,
+            extent: None,
+            run_gen: 0,
+            input_at: Rc::new(Cell::new(f64::NEG_INFINITY)),
             errors: Rc::from(Vec::new()),
             theme,
             present: params.present,
@@ -197,9 +218,11 @@ impl AppState {
                 self.teaches = teaches.filter(|t| !t.is_empty()).map(AttrValue::from);
                 self.citation = citation.filter(|t| !t.is_empty()).map(AttrValue::from);
                 let snap = session.snapshot();
+                self.extent = Some(session.extent());
                 *self.session.borrow_mut() = Some(session);
                 self.snapshot = Some(Rc::new(snap));
                 self.diagnostics = Rc::from(Vec::new());
+                self.run_gen += 1;
             }
             Err(diags) => {
                 self.diagnostics = Rc::from(diags);
@@ -209,13 +232,22 @@ impl AppState {
 
     fn apply(&mut self, cmd: &Cmd) {
         let t0 = dom::now_ms();
-        let snap = {
+        self.input_at.set(t0);
+        // While the background job runs, it alone refreshes the timeline (throttled),
+        // so that a step does not also re-render the markers; Run to end knows the
+        // whole run at once.
+        let computing = self.extent.as_ref().is_some_and(|e| e.computing) && *cmd != Cmd::RunToEnd;
+        let (snap, extent) = {
             let mut guard = self.session.borrow_mut();
             let Some(session) = guard.as_mut() else {
                 return;
             };
-            session.apply(cmd)
+            let snap = session.apply(cmd);
+            (snap, (!computing).then(|| session.extent()))
         };
+        if let Some(extent) = extent {
+            self.extent = Some(extent);
+        }
         dom::record_timing("apply", dom::now_ms() - t0);
         self.notice = match (cmd, snap.last_break_hit) {
             (Cmd::RunUntil(kind), Some(false)) => {
@@ -305,6 +337,13 @@ impl Reducible for AppState {
                     return self;
                 }
                 s.start_text();
+            }
+            Action::Progress => {
+                let extent = s.session.borrow_mut().as_mut().map(Session::extent);
+                if extent == s.extent {
+                    return self;
+                }
+                s.extent = extent;
             }
             Action::Revert => {
                 dom::forget(&edit_key(&s.scenario));
@@ -435,6 +474,53 @@ impl Callbacks {
     }
 }
 
+/// Computes the rest of the session's run in slices of at most 4 ms, back to back while
+/// the user leaves the page alone, only in idle time for [`QUIET_MS`] after a command
+/// (stepping, playing), and tells the page about it at most every [`PROGRESS_MS`] (and
+/// once at the end).
+fn background_job(
+    session: Rc<RefCell<Option<Session>>>,
+    input_at: Rc<Cell<f64>>,
+    dispatcher: UseReducerDispatcher<AppState>,
+) -> Background {
+    let mut pacer = Pacer::default();
+    let mut published = f64::NEG_INFINITY;
+    let (mut longest, mut slices, mut overran): (f64, u32, u32) = (0.0, 0, 0);
+    Background::start(move |deadline| {
+        let t0 = dom::now_ms();
+        let more = {
+            let Ok(mut guard) = session.try_borrow_mut() else {
+                return Next::WhenIdle;
+            };
+            let Some(s) = guard.as_mut() else {
+                return Next::Stop;
+            };
+            pacer.run(deadline, dom::now_ms, |n| s.compute_ahead(n));
+            s.computing()
+        };
+        let now = dom::now_ms();
+        // For the e2e measurements: the longest slice, and how many of them ran over
+        // twice the planned length (a single step can be slower than a slice).
+        longest = longest.max(now - t0);
+        slices += 1;
+        overran += u32::from(now - t0 > 2.0 * SLICE_MS);
+        dom::record_timing("background_slice_max", longest);
+        dom::record_timing("background_slices", f64::from(slices));
+        dom::record_timing("background_slices_overran", f64::from(overran));
+        if !more || now - published >= PROGRESS_MS {
+            published = now;
+            dispatcher.dispatch(Action::Progress);
+        }
+        if !more {
+            Next::Stop
+        } else if now - input_at.get() < QUIET_MS {
+            Next::WhenIdle
+        } else {
+            Next::Soon
+        }
+    })
+}
+
 /// A callback that dispatches a fixed action, whatever its argument.
 fn send<E: 'static>(d: &UseReducerDispatcher<AppState>, make: fn() -> Action) -> Callback<E> {
     let d = d.clone();
@@ -515,6 +601,18 @@ pub fn App() -> Html {
         });
     }
 
+    // The rest of the run, computed in idle time in short slices; a new run (another
+    // scenario, an edit that parses) drops the old job and starts a new one.
+    {
+        let dispatcher = dispatcher.clone();
+        let session = Rc::clone(&state.session);
+        let input_at = Rc::clone(&state.input_at);
+        use_effect_with(state.run_gen, move |_| {
+            let job = background_job(session, input_at, dispatcher);
+            move || drop(job)
+        });
+    }
+
     // Theme and presentation classes live on <html> so the page background follows.
     use_effect_with((state.theme, state.present), |&(theme, present)| {
         if let Some(root) = gloo::utils::document().document_element() {
@@ -573,6 +671,8 @@ pub fn App() -> Html {
                 library={state.library.clone()}
                 scenario={state.scenario.clone()}
                 snapshot={snap.clone()}
+                known={state.extent.as_ref().map_or(0, |e| e.known)}
+                end_known={state.extent.as_ref().is_some_and(|e| e.end_known)}
                 playing={state.playing}
                 speed={state.speed}
                 theme={state.theme}
@@ -585,12 +685,11 @@ pub fn App() -> Html {
                 on_present={on_present}
                 on_help={open_help}
             />
-            if let Some(snap) = &snap {
+            if let (Some(snap), Some(extent)) = (&snap, &state.extent) {
                 <Timeline
                     step={snap.step}
-                    known={snap.known}
                     finished={snap.finished}
-                    markers={snap.markers.clone()}
+                    extent={extent.clone()}
                     on_cmd={on_cmd.clone()}
                     notice={state.notice.clone()}
                 />

@@ -2,6 +2,7 @@
 //! re-implements a kernel rule.
 
 mod app;
+mod background;
 mod components;
 mod dom;
 mod keys;

@@ -14,6 +14,15 @@ use yew::AttrValue;
 use gfpscope_engine::scenario::library;
 pub use gfpscope_engine::scenario::{Diagnostic, HistoryPoint, Run, TokenClass, highlight};
 
+/// The background computation stops at this step when the run's end has not been
+/// reached: the default `step_limit`, so every scenario that keeps it is computed whole.
+/// Measured for a pressure run on the 64 MiB machine: 200,000 steps take about 180 MiB
+/// of wasm memory (keyframes are capped at 96 MiB, the rest is log and history) and
+/// about 3 s in the background. The user continues past it with Run or by stepping.
+pub const BACKGROUND_STEPS: u64 = gfpscope_engine::scenario::interp::DEFAULT_STEP_LIMIT;
+/// ... or when the log holds this many entries (a run whose steps log a lot).
+pub const BACKGROUND_LOG_ENTRIES: usize = 400_000;
+
 /// Log kinds that get a marker on the timeline and can be used as breakpoints.
 pub const MARKER_KINDS: &[(&str, &str)] = &[
     ("kswapd_wake", "kswapd wake"),
@@ -80,6 +89,20 @@ pub struct ZoneSeries {
     pub high: Vec<u64>,
 }
 
+/// How much of the run is known, for the timeline: it grows while the rest of the run
+/// is computed in the background.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Extent {
+    /// The furthest step computed.
+    pub known: u64,
+    /// `known` is the run's last step.
+    pub end_known: bool,
+    /// The background computation has more to do (false at the end or at its cap).
+    pub computing: bool,
+    /// Markers of every known step.
+    pub markers: Rc<[Marker]>,
+}
+
 /// Everything the components draw for one step.
 #[derive(Debug, PartialEq)]
 pub struct Snapshot {
@@ -89,7 +112,6 @@ pub struct Snapshot {
     pub finished: bool,
     pub view: Rc<StepView>,
     pub pages: Rc<PageCodes>,
-    pub markers: Rc<[Marker]>,
     /// Log entries up to the current step, newest last, at most [`LOG_WINDOW`].
     pub log: Rc<[Rc<LogEntry>]>,
     /// Total number of log entries up to the current step.
@@ -131,6 +153,10 @@ pub struct Session {
     show_background: bool,
     markers: Rc<[Marker]>,
     markers_scanned: usize,
+    extent: Rc<Extent>,
+    /// Background caps: [`BACKGROUND_STEPS`] and [`BACKGROUND_LOG_ENTRIES`].
+    step_cap: u64,
+    log_cap: usize,
     plots: Rc<PlotData>,
     plots_len: usize,
     /// Allocations and decisions per step, as seen so far (for the "from step N" views).
@@ -227,13 +253,56 @@ impl Session {
             show_background: false,
             markers: Rc::from(Vec::new()),
             markers_scanned: 0,
+            extent: Rc::new(Extent {
+                known: 0,
+                end_known: false,
+                computing: false,
+                markers: Rc::from(Vec::new()),
+            }),
+            step_cap: BACKGROUND_STEPS,
+            log_cap: BACKGROUND_LOG_ENTRIES,
             plots: Rc::new(PlotData::default()),
             plots_len: usize::MAX,
             allocs: BTreeMap::new(),
             details: BTreeMap::new(),
         };
         s.refresh_shared();
+        s.extent();
         Ok(s)
+    }
+
+    /// Whether the background computation has more to do: the run's end is not known
+    /// yet and neither [`BACKGROUND_STEPS`] nor [`BACKGROUND_LOG_ENTRIES`] is reached.
+    pub fn computing(&self) -> bool {
+        !self.run.end_known()
+            && self.run.known_steps() < self.step_cap
+            && self.run.log().len() < self.log_cap
+    }
+
+    /// Computes up to `max_steps` more steps of the run ahead of the current step
+    /// (which does not move), within the background caps. Returns the steps computed:
+    /// 0 when there is nothing left to do in the background. The caller times it.
+    pub fn compute_ahead(&mut self, max_steps: u64) -> u64 {
+        if !self.computing() {
+            return 0;
+        }
+        let left = self.step_cap.saturating_sub(self.run.known_steps());
+        self.run.extend(max_steps.min(left))
+    }
+
+    /// How much of the run is known, with its markers; the same `Rc` while unchanged.
+    pub fn extent(&mut self) -> Rc<Extent> {
+        self.refresh_markers();
+        let next = Extent {
+            known: self.run.known_steps(),
+            end_known: self.run.end_known(),
+            computing: self.computing(),
+            markers: Rc::clone(&self.markers),
+        };
+        if next != *self.extent {
+            self.extent = Rc::new(next);
+        }
+        Rc::clone(&self.extent)
     }
 
     /// The running scenario's header: (title, teaching point, source citation).
@@ -305,11 +374,13 @@ impl Session {
             .next_back()
             .map(|(s, d)| (*s, Rc::clone(d)));
         let log = self.run.log();
-        if self.log_rcs.len() < log.len() {
-            let new = log.get(self.log_rcs.len()..).unwrap_or(&[]);
+        let upto = log.partition_point(|e| e.step <= step);
+        // Only entries up to the current step are shared (the log may already hold the
+        // whole run, computed in the background).
+        if self.log_rcs.len() < upto {
+            let new = log.get(self.log_rcs.len()..upto).unwrap_or(&[]);
             self.log_rcs.extend(new.iter().cloned().map(Rc::new));
         }
-        let upto = log.partition_point(|e| e.step <= step);
         let shown = self.log_window(upto);
         Snapshot {
             step,
@@ -317,7 +388,6 @@ impl Session {
             finished: view.finished,
             view: Rc::new(view),
             pages: Rc::clone(&self.pages),
-            markers: Rc::clone(&self.markers),
             log: shown,
             log_total: upto,
             background_shown: self.show_background,
@@ -392,6 +462,19 @@ impl Session {
         if self.pages.0 != self.scratch {
             self.pages = Rc::new(PageCodes(self.scratch.clone()));
         }
+        let history = self.run.history();
+        let upto = history.partition_point(|h| h.step <= self.run.current_step());
+        if upto != self.plots_len {
+            self.plots = Rc::new(plot_data(
+                history.get(..upto).unwrap_or(&[]),
+                self.run.history_zones(),
+            ));
+            self.plots_len = upto;
+        }
+    }
+
+    /// Adds the markers of log entries computed since the last call.
+    fn refresh_markers(&mut self) {
         let log = self.run.log();
         if log.len() < self.markers_scanned {
             self.markers = Rc::from(Vec::new());
@@ -410,15 +493,6 @@ impl Session {
                 self.markers = Rc::from(markers);
             }
             self.markers_scanned = log.len();
-        }
-        let history = self.run.history();
-        let upto = history.partition_point(|h| h.step <= self.run.current_step());
-        if upto != self.plots_len {
-            self.plots = Rc::new(plot_data(
-                history.get(..upto).unwrap_or(&[]),
-                self.run.history_zones(),
-            ));
-            self.plots_len = upto;
         }
     }
 }
@@ -561,6 +635,74 @@ mod tests {
         assert_eq!(all.len(), LOG_WINDOW);
         assert!(all.iter().any(|e| e.task == BACKGROUND_TASK));
         assert!(Rc::ptr_eq(&all[LOG_WINDOW - 1], &s.log_rcs[upto - 1]));
+    }
+
+    fn builtin(name: &str) -> Session {
+        let e = library::get(name).expect("a built-in");
+        Session::load(&e.file_name(), e.source).expect("built-ins parse")
+    }
+
+    #[wasm_bindgen_test]
+    fn the_rest_of_the_run_is_computed_ahead_without_moving_the_current_step() {
+        let mut s = builtin("xfs_create");
+        let at2 = {
+            s.apply(&Cmd::Step);
+            s.apply(&Cmd::Step)
+        };
+        let start = s.extent();
+        assert!(start.computing && !start.end_known, "{start:?}");
+        let mut chunks = 0;
+        while s.compute_ahead(3) > 0 {
+            chunks += 1;
+            let e = s.extent();
+            assert!(e.known > 2 && e.known <= 2 + 3 * chunks, "{e:?}");
+        }
+        let done = s.extent();
+        assert!(done.end_known && !done.computing, "{done:?}");
+        assert!(
+            Rc::ptr_eq(&done, &s.extent()),
+            "an unchanged extent is the same Rc"
+        );
+        // The user is still at step 2 and sees exactly what they saw.
+        let now = s.snapshot();
+        assert_eq!(now.step, 2);
+        assert_eq!(now.view, at2.view);
+        assert_eq!(now.log, at2.log);
+        // The whole run is known: its end and markers are those of a run to the end.
+        let mut full = builtin("xfs_create");
+        let end = full.apply(&Cmd::RunToEnd);
+        assert_eq!(done.known, end.step);
+        assert_eq!(done.markers, full.extent().markers);
+        assert!(
+            done.markers.iter().any(|m| m.step > 2),
+            "markers after the current step"
+        );
+        // Run to end and breakpoints use what is known.
+        let hit = s.apply(&Cmd::RunUntil("direct_reclaim"));
+        assert_eq!(hit.last_break_hit, Some(true));
+        assert!(hit.view.events.iter().any(|e| e.kind == "direct_reclaim"));
+        let last = s.apply(&Cmd::RunToEnd);
+        assert_eq!((last.step, last.view.clone()), (end.step, end.view.clone()));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_background_stops_at_its_cap_and_the_user_can_go_on() {
+        let mut s = builtin("xfs_create");
+        s.step_cap = 5;
+        while s.compute_ahead(2) > 0 {}
+        let e = s.extent();
+        assert_eq!((e.known, e.end_known, e.computing), (5, false, false));
+        assert_eq!(s.snapshot().step, 0);
+        let end = s.apply(&Cmd::RunToEnd);
+        assert!(end.finished && end.step > 5);
+        let e = s.extent();
+        assert_eq!((e.known, e.end_known, e.computing), (end.step, true, false));
+        // A cap on log entries stops it too.
+        let mut s = builtin("xfs_create");
+        s.compute_ahead(3);
+        s.log_cap = s.run.log().len();
+        assert_eq!(s.compute_ahead(100), 0);
+        assert!(!s.extent().computing);
     }
 
     #[wasm_bindgen_test]

@@ -214,6 +214,11 @@ pub struct Run {
     history_stride: u64,
     history_zones: Vec<String>,
     known_steps: u64,
+    /// True once the step at `known_steps` is the run's last one.
+    end_known: bool,
+    /// The state at `known_steps` while [`Run::extend`] computes ahead of the current
+    /// step (dropped once the end is known; stale when the user stepped past it).
+    frontier: Option<Box<State>>,
     options: RunOptions,
     seed: u64,
 }
@@ -295,9 +300,12 @@ impl Run {
             history_stride: 1,
             history_zones,
             known_steps: 0,
+            end_known: false,
+            frontier: None,
             options,
             seed,
         };
+        run.end_known = run.state.interp.finished;
         run.state.last.decisions = std::mem::take(&mut out.decisions);
         run.state.last.alloc = out.alloc.take();
         run.record(0, out);
@@ -316,6 +324,9 @@ impl Run {
     pub fn step(&mut self) -> bool {
         let mut out = StepOut::default();
         if !advance(&mut self.state, &self.prog, &self.scen, &mut out) {
+            if self.state.interp.step == self.known_steps {
+                self.end_known = true;
+            }
             return false;
         }
         self.state.last.decisions = std::mem::take(&mut out.decisions);
@@ -323,10 +334,54 @@ impl Run {
         let step = self.state.interp.step;
         if step > self.known_steps {
             self.record(step, out);
+            if self.state.interp.finished {
+                self.end_known = true;
+            }
             let st = &self.state;
             self.keyframes.offer(step, || st.clone());
         }
         true
+    }
+
+    /// Computes up to `max_steps` steps past [`Run::known_steps`] without moving the
+    /// current step: the log, history, keyframes and [`Run::known_steps`] grow exactly
+    /// as if the run had been stepped there (the steps are executed by [`Run::step`]
+    /// on a second state kept at the furthest known step), so that a front end can
+    /// show the whole run while the user is still at its beginning. Returns how many
+    /// new steps were computed: 0 once [`Run::end_known`].
+    ///
+    /// The engine has no clock: a front end that must stay responsive calls this with
+    /// small `max_steps` and times the calls itself.
+    pub fn extend(&mut self, max_steps: u64) -> u64 {
+        if self.end_known || max_steps == 0 {
+            if self.end_known {
+                self.frontier = None;
+            }
+            return 0;
+        }
+        let front = match self.frontier.take() {
+            Some(f) if f.interp.step == self.known_steps => f,
+            _ => Box::new(self.state_at_known()),
+        };
+        let from = self.known_steps;
+        let front = self.with_state(*front, |run| {
+            for _ in 0..max_steps {
+                if !run.step() {
+                    break;
+                }
+            }
+        });
+        if !self.end_known {
+            self.frontier = Some(Box::new(front));
+        }
+        self.known_steps - from
+    }
+
+    /// True once the run's last step has been computed: [`Run::known_steps`] is then
+    /// the final step (by [`Run::step`], [`Run::run_to_end`] or [`Run::extend`]).
+    #[must_use]
+    pub fn end_known(&self) -> bool {
+        self.end_known
     }
 
     /// Runs until the task that runs the next step is back at the same frame depth
@@ -368,14 +423,29 @@ impl Run {
         }
     }
 
-    /// Runs until the run finishes (at most the step limit).
+    /// Runs until the run finishes (at most the step limit). Steps already known are
+    /// not executed one by one: the run jumps to the furthest known step first.
     pub fn run_to_end(&mut self) {
+        if self.known_steps > self.current_step() {
+            self.seek(self.known_steps);
+        }
         while self.step() {}
     }
 
     /// Runs until a step emits a log entry matching `pred` (a breakpoint on
     /// event kinds). Returns `true` if it stopped on a match, `false` at the end.
+    /// The known part of the run is searched in the log, then new steps are executed.
     pub fn run_until(&mut self, pred: impl Fn(&LogEntry) -> bool) -> bool {
+        let cur = self.current_step();
+        if cur < self.known_steps {
+            let from = self.log_range(cur).1;
+            let hit = self.log.get(from..).unwrap_or(&[]).iter().find(|e| pred(e));
+            if let Some(step) = hit.map(|e| e.step) {
+                self.seek(step);
+                return true;
+            }
+            self.seek(self.known_steps);
+        }
         while self.step() {
             if self.events().iter().any(&pred) {
                 return true;
@@ -391,9 +461,22 @@ impl Run {
         if step == cur {
             return;
         }
+        // Start from the latest state at or before `step`: the current one (going
+        // forward), a keyframe, or the state `extend` keeps at the furthest known step.
+        let here = (step > cur).then_some(cur);
         let key = self.keyframes.at_or_before(step).map(|(s, _)| s);
-        let forward_from_here = step > cur && key.is_none_or(|k| cur >= k);
-        if !forward_from_here && let Some((_, st)) = self.keyframes.at_or_before(step) {
+        let front = self
+            .frontier
+            .as_ref()
+            .map(|f| f.interp.step)
+            .filter(|&f| f <= step);
+        if front.is_some_and(|f| here.is_none_or(|h| f > h) && key.is_none_or(|k| f > k))
+            && let Some(f) = &self.frontier
+        {
+            self.state = (**f).clone();
+        } else if key.is_some_and(|k| here.is_none_or(|h| k > h))
+            && let Some((_, st)) = self.keyframes.at_or_before(step)
+        {
             self.state = st.clone();
         }
         while self.current_step() < step {
@@ -587,6 +670,35 @@ impl Run {
     }
 
     // ---- internals -----------------------------------------------------------------
+
+    /// Runs `f` with `st` as the current state and returns the state `f` left behind;
+    /// the current state is restored.
+    fn with_state(&mut self, st: State, f: impl FnOnce(&mut Run)) -> State {
+        let mine = std::mem::replace(&mut self.state, st);
+        f(self);
+        std::mem::replace(&mut self.state, mine)
+    }
+
+    /// A copy of the state at [`Run::known_steps`]: the current state when it is
+    /// there, else the nearest keyframe replayed forward (replayed steps are already
+    /// known, so nothing is recorded twice).
+    fn state_at_known(&mut self) -> State {
+        if self.current_step() == self.known_steps {
+            return self.state.clone();
+        }
+        let known = self.known_steps;
+        let start = match self.keyframes.at_or_before(known) {
+            Some((_, st)) => st.clone(),
+            None => self.state.clone(),
+        };
+        self.with_state(start, |run| {
+            while run.current_step() < known {
+                if !run.step() {
+                    break;
+                }
+            }
+        })
+    }
 
     fn next_task_depth(&self) -> Option<(usize, usize)> {
         let st = &self.state;

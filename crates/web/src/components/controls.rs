@@ -15,6 +15,9 @@ pub struct ControlsProps {
     pub library: Rc<[ScenarioItem]>,
     pub scenario: AttrValue,
     pub snapshot: Option<Rc<Snapshot>>,
+    /// The furthest step computed, and whether it is the run's last one.
+    pub known: u64,
+    pub end_known: bool,
     pub playing: bool,
     pub speed: u32,
     pub theme: Theme,
@@ -90,14 +93,17 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let cb = cb.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
-    let (step, known, finished) = props
+    let (step, finished) = props
         .snapshot
         .as_ref()
-        .map_or((0, 0, false), |s| (s.step, s.known, s.finished));
+        .map_or((0, false), |s| (s.step, s.finished));
     let disabled = props.snapshot.is_none();
     let at_start = disabled || step == 0;
-    let total = if finished || known > step {
+    let known = props.known.max(step);
+    let total = if props.end_known {
         format!(" / {known}")
+    } else if known > step {
+        format!(" / {known}…")
     } else {
         String::new()
     };
