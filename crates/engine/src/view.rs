@@ -75,6 +75,19 @@ pub struct FrameView {
     /// Line of the statement executing (or about to execute) in this frame.
     pub line: u32,
     pub vars: Vec<VarView>,
+    /// The call that pushed this frame, when scenario code called it; `None` for a
+    /// task's entry function and for callbacks the kernel model calls (runtime-PM
+    /// resume).
+    pub call: Option<CallView>,
+}
+
+/// Where and when a frame was called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    /// The step that executed the call: the frame first appears in the view of this step.
+    pub step: u64,
+    /// Line of the call in the caller's frame (the frame just outside this one).
+    pub line: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,6 +97,19 @@ pub struct VarView {
     pub ty: String,
     pub is_param: bool,
     pub value: ValueView,
+    /// For a parameter of a frame that scenario code called: the argument that gave
+    /// it its value.
+    pub arg: Option<ArgView>,
+}
+
+/// The argument a parameter received, as the call site in the caller wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArgView {
+    /// The argument expression as written, e.g. `gfp` or `GFP_ATOMIC | __GFP_NOWARN`.
+    pub text: String,
+    /// When the argument is a plain read of one of the caller's variables: that
+    /// variable's index in the caller frame's `vars`.
+    pub caller_var: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -296,6 +296,85 @@ fn step_step_over_and_step_out_follow_the_call_stack() {
     assert_eq!(r.log().last().unwrap().text, "caller returned 4");
 }
 
+/// A gfp value passed down a call chain: by expression, then by plain variable.
+const PASS_DOWN: &str = r"/*
+ * title: pass down
+ */
+int leaf(int n, gfp_t mem_flags)
+{
+	void *p = kmalloc(n, mem_flags);
+	kfree(p);
+	return 0;
+}
+
+int middle(gfp_t gfp)
+{
+	int size = 64;
+	return leaf(size * 2, gfp);
+}
+
+SYSCALL(caller)
+{
+	return middle(GFP_NOFS | __GFP_NOWARN);
+}
+";
+
+#[test]
+fn a_called_frame_says_which_argument_fed_each_parameter() {
+    use gfpscope_engine::view::{ArgView, CallView};
+    let mut r = run(PASS_DOWN);
+    let v = r.view();
+    let entry = &v.tasks[0].frames[0];
+    assert_eq!(
+        entry.call, None,
+        "an entry function is not called by scenario code"
+    );
+    r.step(); // caller → middle(GFP_NOFS | __GFP_NOWARN)
+    let v = r.view();
+    let middle = &v.tasks[0].frames[1];
+    assert_eq!(middle.call, Some(CallView { step: 1, line: 19 }));
+    assert_eq!(
+        middle.vars[0].arg,
+        Some(ArgView {
+            text: "GFP_NOFS | __GFP_NOWARN".into(),
+            caller_var: None
+        })
+    );
+    r.step(); // int size = 64;
+    r.step(); // middle → leaf(size * 2, gfp)
+    let v = r.view();
+    let frames = &v.tasks[0].frames;
+    let leaf = &frames[2];
+    assert_eq!(leaf.function, "leaf");
+    assert_eq!(leaf.call, Some(CallView { step: 3, line: 14 }));
+    // The local `size` is not a parameter: it never carries an argument.
+    assert!(frames[1].vars.iter().all(|x| x.is_param == x.arg.is_some()));
+    let n = &leaf.vars[0];
+    assert_eq!(
+        n.arg.as_ref().map(|a| (a.text.as_str(), a.caller_var)),
+        Some(("size * 2", None))
+    );
+    let flags = leaf.vars[1]
+        .arg
+        .as_ref()
+        .expect("mem_flags came from an argument");
+    assert_eq!(flags.text, "gfp");
+    let from = &frames[1].vars[flags.caller_var.expect("a plain variable of the caller")];
+    assert_eq!(from.name, "gfp");
+    assert_eq!(
+        from.value, leaf.vars[1].value,
+        "the caller's value is the parameter's"
+    );
+    // The frame keeps the step of its call while it runs, and a step back shows it again.
+    r.step();
+    assert_eq!(
+        r.view().tasks[0].frames[2].call,
+        Some(CallView { step: 3, line: 14 })
+    );
+    r.step_back();
+    assert_eq!(r.view(), v);
+}
+
 #[test]
 fn run_until_stops_on_the_first_matching_event() {
     let mut r = run(CALLS);
