@@ -376,6 +376,52 @@ fn a_called_frame_says_which_argument_fed_each_parameter() {
 }
 
 #[test]
+fn buddy_splits_and_merges_of_a_step_are_in_its_view_after_any_jump() {
+    use gfpscope_engine::view::BuddyOpKind;
+    let views = straight_views();
+    let with_ops: Vec<usize> = (0..views.len())
+        .filter(|&i| !views[i].buddy_ops.is_empty())
+        .collect();
+    let all = || views.iter().flat_map(|v| &v.buddy_ops);
+    assert!(
+        all().any(|o| o.kind == BuddyOpKind::Split
+            && o.task == "writer"
+            && o.from_order > o.to_order),
+        "the writer's alloc_pages(GFP_KERNEL, 2) splits a larger block"
+    );
+    assert!(all().any(|o| o.kind == BuddyOpKind::Merge && o.to_order > o.from_order));
+    assert!(
+        all().any(|o| o.task == "<background>"),
+        "the anon hog allocates every step"
+    );
+    assert!(
+        with_ops.len() < views.len(),
+        "steps without buddy work have no operations"
+    );
+    for v in views {
+        for o in &v.buddy_ops {
+            assert!(o.count >= 1 && o.to_order <= 10 && o.from_order <= 10);
+            assert!(v.zones.iter().any(|z| z.name == o.zone), "{o:?}");
+        }
+    }
+    // Jumping backwards to each of them (keyframes every 8 steps, so most are replays)
+    // shows exactly that step's operations, and so does one step back.
+    let opts = RunOptions {
+        keyframe_interval: 8,
+        ..RunOptions::default()
+    };
+    let mut r = Run::with_options("t.c", PRESSURE, 3, opts).unwrap();
+    r.run_to_end();
+    for &i in with_ops.iter().rev() {
+        r.seek(i as u64);
+        assert_eq!(r.view().buddy_ops, views[i].buddy_ops, "seek to {i}");
+        r.seek(i as u64 + 1);
+        r.step_back();
+        assert_eq!(r.view().buddy_ops, views[i].buddy_ops, "step back to {i}");
+    }
+}
+
+#[test]
 fn run_until_stops_on_the_first_matching_event() {
     let mut r = run(CALLS);
     assert!(r.run_until(|e| e.kind == "alloc"));

@@ -216,6 +216,8 @@ pub struct StepOut {
     pub latency: u32,
     pub reclaimed: u64,
     pub scanned: u64,
+    /// Buddy splits and merges, summed per task.
+    pub buddy_ops: Vec<crate::view::BuddyOpView>,
 }
 
 /// One log entry before the run stamps it.

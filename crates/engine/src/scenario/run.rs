@@ -167,6 +167,7 @@ struct LastStep {
     executed: Option<crate::scenario::interp::Here>,
     decisions: Vec<view::DecisionView>,
     alloc: Option<view::AllocView>,
+    buddy_ops: Vec<view::BuddyOpView>,
 }
 
 /// Everything that changes during a run: cloned into keyframes.
@@ -300,6 +301,7 @@ impl Run {
         };
         run.state.last.decisions = std::mem::take(&mut out.decisions);
         run.state.last.alloc = out.alloc.take();
+        run.state.last.buddy_ops = std::mem::take(&mut out.buddy_ops);
         run.record(0, out);
         let size = run.snapshot_bytes().max(1);
         let cap = (options.keyframe_budget / size).clamp(4, 4096);
@@ -320,6 +322,7 @@ impl Run {
         }
         self.state.last.decisions = std::mem::take(&mut out.decisions);
         self.state.last.alloc = out.alloc.take();
+        self.state.last.buddy_ops = std::mem::take(&mut out.buddy_ops);
         let step = self.state.interp.step;
         if step > self.known_steps {
             self.record(step, out);
@@ -583,6 +586,7 @@ impl Run {
             events: self.events().to_vec(),
             zones: st.sys.kernel.machine().zone_views(),
             slab_caches: st.sys.slab_views(),
+            buddy_ops: st.last.buddy_ops.clone(),
         }
     }
 
