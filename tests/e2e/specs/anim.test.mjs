@@ -1,0 +1,166 @@
+// Animations of a step forward (issue 7 item 2), in real headless Chromium: the flag
+// chips of a gfp argument fly from the caller into the new frame. Jumps (step back,
+// seek) and steps that call nothing must not animate; reduced motion moves nothing.
+// Mid-animation screenshots (animations paused) land in tests/e2e/artifacts/.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ARTIFACTS, appTest, byTestId, stepNumber, waitForStepChange } from '../lib/harness.mjs';
+
+/** Click Step (or Step back) and wait for the counter to move. */
+async function click(page, id) {
+  const before = await byTestId(page, 'step-counter').innerText();
+  await byTestId(page, id).click();
+  await waitForStepChange(page, before);
+}
+
+/** Every animation with this id: its target, keyframe transforms and state. */
+function animations(page, id) {
+  return page.evaluate((id) => {
+    return document
+      .getAnimations()
+      .filter((a) => a.id === id)
+      .map((a) => {
+        const t = a.effect.target;
+        const frame = t.closest('li.frame');
+        return {
+          playState: a.playState,
+          text: t.textContent,
+          cls: t.className,
+          frameFn: frame?.querySelector('.fn')?.textContent ?? null,
+          cell: t.closest('td') ? [t.closest('td').dataset.order, t.closest('td').dataset.mt] : null,
+          transforms: a.effect.getKeyframes().map((k) => k.transform ?? null),
+        };
+      });
+  }, id);
+}
+
+/** Finish every running animation (so that the next check starts from a quiet page). */
+const finishAll = (page) => page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
+
+/** Pause every animation at `ms` from its start (a frame of the animation to look at). */
+const pauseAt = (page, ms) =>
+  page.evaluate((ms) => document.getAnimations().forEach((a) => { a.pause(); a.currentTime = ms; }), ms);
+
+// usbnet_rx: at step 7 usb_submit_urb(urb, GFP_ATOMIC) is on top; step 8 calls
+// xhci_urb_enqueue(urb, mem_flags), so its mem_flags comes from the caller's variable.
+appTest('a gfp argument travels chip by chip into the called frame, and only on a step forward', async ({ page }) => {
+  assert.equal(await stepNumber(page), 7);
+  assert.deepEqual(await animations(page, 'gfp-travel'), [], 'opening at step 7 (a jump) animated');
+
+  await click(page, 'btn-step');
+  const flights = await animations(page, 'gfp-travel');
+  assert.ok(flights.length >= 1, 'no chip travelled into xhci_urb_enqueue()');
+  for (const f of flights) {
+    assert.equal(f.frameFn, 'xhci_urb_enqueue()', `a chip of ${f.frameFn} travelled`);
+    assert.match(f.cls, /\bchip\b/);
+    assert.match(f.transforms[0], /^translate\(/, `first keyframe ${f.transforms[0]}`);
+    assert.equal(f.transforms.at(-1), 'none');
+  }
+  assert.ok(flights.some((f) => /GFP_ATOMIC/.test(f.text)), JSON.stringify(flights));
+  // The parameter names the argument it came from.
+  const param = page.locator('[data-testid="call-stack"] li.frame:last-child tr.param', { hasText: 'mem_flags' });
+  assert.match(await param.innerText(), /← mem_flags/);
+
+  // At the start the chip sits on the caller's mem_flags chip; half-way it is between;
+  // at the end it is in its own row.
+  const where = (ms) =>
+    page.evaluate((ms) => {
+      const a = document.getAnimations().find((x) => x.id === 'gfp-travel');
+      a.pause();
+      a.currentTime = ms;
+      const r = a.effect.target.getBoundingClientRect();
+      return { x: r.left, y: r.top };
+    }, ms);
+  const source = await page.evaluate(() => {
+    const frames = document.querySelectorAll('[data-testid="call-stack"] li.frame');
+    const caller = frames[frames.length - 2];
+    const row = [...caller.querySelectorAll('tr')].find((tr) => tr.querySelector('.name')?.textContent === 'mem_flags');
+    const r = row.querySelector('.chip').getBoundingClientRect();
+    return { x: r.left, y: r.top };
+  });
+  const start = await where(0);
+  const mid = await where(150);
+  // A frame to look at (before the end: a finished animation is no longer listed).
+  await pauseAt(page, 330);
+  await page.locator('[data-testid="call-stack"]').screenshot({ path: join(ARTIFACTS, 'anim--chips-in-flight.png') });
+  const end = await where(100_000);
+  assert.ok(Math.abs(start.x - source.x) < 2 && Math.abs(start.y - source.y) < 2,
+    `the chip starts at ${JSON.stringify(start)}, the caller's chip is at ${JSON.stringify(source)}`);
+  assert.ok(Math.abs(end.y - start.y) > 10, `the chip did not move: ${JSON.stringify({ start, end })}`);
+  assert.ok(Math.abs(mid.y - end.y) > 1 && Math.abs(mid.y - start.y) > 1, `not in flight at 150 ms: ${JSON.stringify({ start, mid, end })}`);
+  await finishAll(page);
+
+  // A step inside the frame calls nothing: no flight.
+  await click(page, 'btn-step');
+  assert.equal(await stepNumber(page), 9);
+  assert.deepEqual(await animations(page, 'gfp-travel'), []);
+  // Back to 8 (where the call happened) and back to 7: jumps never animate.
+  await click(page, 'btn-step-back');
+  assert.deepEqual(await animations(page, 'gfp-travel'), [], 'step back into the call animated');
+  await click(page, 'btn-step-back');
+  assert.equal(await stepNumber(page), 7);
+  assert.deepEqual(await animations(page, 'gfp-travel'), []);
+  // Forward again: it plays again.
+  await click(page, 'btn-step');
+  assert.ok((await animations(page, 'gfp-travel')).length >= 1, 'the call did not animate the second time');
+}, { query: '?scenario=usbnet_rx&step=7' });
+
+appTest('with reduced motion the chips only glow in place', async ({ page }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await click(page, 'btn-step');
+  const flights = await animations(page, 'gfp-travel');
+  assert.ok(flights.length >= 1, 'no highlight on the new parameter');
+  for (const f of flights) assert.ok(f.transforms.every((t) => t === null || t === 'none'), JSON.stringify(f));
+}, { query: '?scenario=usbnet_rx&step=7' });
+
+// Several flags passed down by a plain variable: each chip leaves from its twin in the
+// caller, one after the other.
+const PASS_DOWN = `/*
+ * title: pass down
+ */
+int leaf(gfp_t mem_flags)
+{
+	void *p = kmalloc(64, mem_flags);
+
+	kfree(p);
+	return 0;
+}
+
+SYSCALL(caller)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_ZERO;
+
+	return leaf(gfp);
+}
+`;
+
+appTest('several flags leave their twins in the caller one after the other', async ({ page }) => {
+  await byTestId(page, 'editor').fill(PASS_DOWN);
+  await page.waitForFunction(() => document.querySelector('[data-testid="call-stack"]')?.innerText.includes('caller()'));
+  await click(page, 'btn-step'); // gfp = ...
+  assert.deepEqual(await animations(page, 'gfp-travel'), [], 'an assignment is not a call');
+  await click(page, 'btn-step'); // leaf(gfp)
+  const flights = await page.evaluate(() => {
+    const frames = document.querySelectorAll('[data-testid="call-stack"] li.frame');
+    const caller = frames[frames.length - 2];
+    const twins = Object.fromEntries([...caller.querySelectorAll('.chip')].map((c) => {
+      const r = c.getBoundingClientRect();
+      return [c.textContent, { x: r.left, y: r.top }];
+    }));
+    return document.getAnimations().filter((a) => a.id === 'gfp-travel').map((a) => {
+      a.pause();
+      a.currentTime = 0;
+      const r = a.effect.target.getBoundingClientRect();
+      return { text: a.effect.target.textContent, delay: a.effect.getTiming().delay, at: { x: r.left, y: r.top }, twin: twins[a.effect.target.textContent] };
+    });
+  });
+  assert.deepEqual(flights.map((f) => f.text), ['GFP_KERNEL', '__GFP_NOWARN', '__GFP_ZERO']);
+  for (const f of flights) {
+    assert.ok(f.twin, `no twin for ${f.text} in the caller`);
+    assert.ok(Math.abs(f.at.x - f.twin.x) < 2 && Math.abs(f.at.y - f.twin.y) < 2, JSON.stringify(f));
+  }
+  const delays = flights.map((f) => f.delay);
+  assert.ok(delays[0] < delays[1] && delays[1] < delays[2], `not staggered: ${delays}`);
+  await pauseAt(page, 420);
+  await byTestId(page, 'call-stack').screenshot({ path: join(ARTIFACTS, 'anim--three-chips-staggered.png') });
+});
