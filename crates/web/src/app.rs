@@ -635,7 +635,12 @@ pub fn App() -> Html {
                         <DecisionPanel step={snap.step} detail={snap.detail.clone()} />
                         <MemoryMap zones={snap.zones.clone()} pages={snap.pages.clone()} theme={state.theme} />
                         <Plots data={snap.plots.clone()} theme={state.theme} />
-                        <BuddyPanel zones={snap.zones.clone()} />
+                        <BuddyPanel
+                            zones={snap.zones.clone()}
+                            ops={snap.buddy_ops.clone()}
+                            step={snap.step}
+                            stepped={snap.stepped}
+                        />
                         <SlabPanel caches={snap.slabs.clone()} />
                     </section>
                 }

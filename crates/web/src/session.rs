@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use gfpscope_engine::view::{AllocView, DecisionView, LogEntry, SlabCacheView, StepView, ZoneView};
+use gfpscope_engine::view::{
+    AllocView, BuddyOpView, DecisionView, LogEntry, SlabCacheView, StepView, ZoneView,
+};
 use yew::AttrValue;
 
 use gfpscope_engine::scenario::library;
@@ -103,6 +105,8 @@ pub struct Snapshot {
     /// unchanged (so the panels that draw only them skip re-rendering).
     pub zones: Rc<[ZoneView]>,
     pub slabs: Rc<[SlabCacheView]>,
+    /// Buddy splits and merges of this step (shared while unchanged, like `zones`).
+    pub buddy_ops: Rc<[BuddyOpView]>,
     /// True when this step was reached by executing exactly one step forward from the
     /// previous snapshot (step, or a step over/out/run-until that ran one step): panels
     /// may animate what the step did. False after a jump (back, seek, reset, run to
@@ -133,6 +137,7 @@ pub struct Session {
     log_rcs: Vec<Rc<LogEntry>>,
     zones: Rc<[ZoneView]>,
     slabs: Rc<[SlabCacheView]>,
+    buddy_ops: Rc<[BuddyOpView]>,
     show_background: bool,
     markers: Rc<[Marker]>,
     markers_scanned: usize,
@@ -229,6 +234,7 @@ impl Session {
             log_rcs: Vec::new(),
             zones: Rc::from(Vec::new()),
             slabs: Rc::from(Vec::new()),
+            buddy_ops: Rc::from(Vec::new()),
             show_background: false,
             markers: Rc::from(Vec::new()),
             markers_scanned: 0,
@@ -301,6 +307,9 @@ impl Session {
         if *self.slabs != *view.slab_caches {
             self.slabs = Rc::from(view.slab_caches.clone());
         }
+        if *self.buddy_ops != *view.buddy_ops {
+            self.buddy_ops = Rc::from(view.buddy_ops.clone());
+        }
         if let Some(d) = Detail::of(&view) {
             self.details.insert(step, Rc::new(d));
         }
@@ -336,6 +345,7 @@ impl Session {
             last_break_hit: None,
             zones: Rc::clone(&self.zones),
             slabs: Rc::clone(&self.slabs),
+            buddy_ops: Rc::clone(&self.buddy_ops),
             stepped: false,
             alloc,
             previous_alloc,

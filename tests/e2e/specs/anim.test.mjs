@@ -1,5 +1,6 @@
-// Animations of a step forward (issue 7 item 2), in real headless Chromium: the flag
-// chips of a gfp argument fly from the caller into the new frame. Jumps (step back,
+// Animations of a step forward (issue 7 items 2 and 4), in real headless Chromium:
+// the flag chips of a gfp argument fly from the caller into the new frame, and a buddy
+// split plays in the free-list table with a label naming its orders. Jumps (step back,
 // seek) and steps that call nothing must not animate; reduced motion moves nothing.
 // Mid-animation screenshots (animations paused) land in tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
@@ -111,7 +112,81 @@ appTest('with reduced motion the chips only glow in place', async ({ page }) => 
   const flights = await animations(page, 'gfp-travel');
   assert.ok(flights.length >= 1, 'no highlight on the new parameter');
   for (const f of flights) assert.ok(f.transforms.every((t) => t === null || t === 'none'), JSON.stringify(f));
+  await click(page, 'btn-step');
+  const ghosts = await animations(page, 'buddy-op');
+  for (const g of ghosts) assert.ok(g.transforms.every((t) => t === null), JSON.stringify(g));
+  assert.equal(await page.locator('.buddy-ghost').count(), 0, 'reduced motion drew moving ghosts');
 }, { query: '?scenario=usbnet_rx&step=7' });
+
+// usbnet_rx step 4: rx_submit's kmalloc(1536, GFP_ATOMIC) grows the kmalloc-2k cache by an
+// order-3 slab, split from an order-5 Unmovable block of DMA32, while the background
+// anon hog splits blocks of DMA.
+appTest('a buddy split plays in the free-list table of its zone, labelled with its orders', async ({ page }) => {
+  assert.equal(await stepNumber(page), 3);
+  await click(page, 'btn-step');
+  const panel = page.locator('.buddy-panel');
+  const ops = byTestId(page, 'buddy-ops');
+  assert.equal(await ops.getAttribute('data-zone'), 'DMA32');
+  const own = await ops.locator('ul.ops > li.op.split').first().innerText();
+  assert.match(own, /split order 5 → 4\+4 → 3\+3/);
+  assert.match(own, /Unmovable/);
+  assert.match(own, /usb_giveback_urb_bh/);
+  assert.match(await ops.locator('li.op.split').first().getAttribute('title'), /expand\(\)/);
+  const ghosts = await animations(page, 'buddy-op');
+  assert.ok(ghosts.length >= 4, `expected leave, two hops and the allocation, got ${JSON.stringify(ghosts)}`);
+  const at = (cls) => ghosts.filter((g) => g.cls.includes(cls)).map((g) => g.cell.join('/'));
+  assert.deepEqual(at('leave'), ['5/0'], 'the order-5 Unmovable block leaves its cell');
+  assert.deepEqual(at('hop'), ['5/0', '4/0'], 'halves land one order lower at a time');
+  assert.deepEqual(at('allocate'), ['3/0']);
+  const hop = ghosts.find((g) => g.cls.includes('hop'));
+  assert.ok(hop.transforms.includes('translate(0%, -100%)'), JSON.stringify(hop));
+  // The DMA tab says something happened there too (the background user).
+  assert.match(await panel.locator('.tab', { hasText: 'DMA' }).first().innerText(), /DMA\s*\d/);
+
+  // The ghosts really move: a hop is higher half-way than at its start.
+  const y = (ms) =>
+    page.evaluate((ms) => {
+      const a = document.getAnimations().find((x) => x.id === 'buddy-op' && x.effect.target.classList.contains('hop'));
+      a.pause();
+      a.currentTime = a.effect.getTiming().delay + ms;
+      return a.effect.target.getBoundingClientRect().top;
+    }, ms);
+  const y0 = await y(60);
+  const y1 = await y(450);
+  assert.ok(y1 < y0 - 5, `the split halves did not move up a row: ${y0} → ${y1}`);
+  await panel.scrollIntoViewIfNeeded();
+  await pauseAt(page, 700);
+  await panel.screenshot({ path: join(ARTIFACTS, 'anim--buddy-split-in-flight.png') });
+  await finishAll(page);
+
+  // A step back shows step 3's operations and plays nothing.
+  await click(page, 'btn-step-back');
+  assert.equal(await stepNumber(page), 3);
+  assert.equal(await page.locator('.buddy-ghost').count(), 0, 'step back left ghosts');
+  assert.deepEqual(await animations(page, 'buddy-op'), []);
+  assert.doesNotMatch(await ops.innerText(), /split order 5/);
+}, { query: '?scenario=usbnet_rx&step=3' });
+
+appTest('background merges are summarised and animate in their zone', async ({ page }) => {
+  // usbnet_rx step 9: the background hog's pages are reclaimed in DMA32 (hundreds of
+  // merges), while xhci_urb_enqueue's kzalloc splits in DMA.
+  assert.equal(await stepNumber(page), 8);
+  await click(page, 'btn-step');
+  const ops = byTestId(page, 'buddy-ops');
+  const summary = await ops.locator('details.ops-background summary').innerText();
+  assert.match(summary, /background users: \d+ merges \(\d+ blocks\)/);
+  const ghosts = await animations(page, 'buddy-op');
+  assert.ok(ghosts.some((g) => g.cls.includes('join')), 'no merge joined');
+  assert.ok(ghosts.length <= 3 * 12, 'too many ghosts for one step');
+  await page.locator('.buddy-panel').scrollIntoViewIfNeeded();
+  await pauseAt(page, 350);
+  await page.locator('.buddy-panel').screenshot({ path: join(ARTIFACTS, 'anim--buddy-merges.png') });
+  await finishAll(page);
+  // The DMA tab shows the scenario's own split there.
+  await page.locator('.buddy-panel .tab').first().click();
+  assert.equal(await ops.getAttribute('data-zone'), 'DMA');
+  assert.match(await ops.locator('ul.ops > li.op.split').first().innerText(), /split order 2 → 1\+1 → 0\+0/);
+}, { query: '?scenario=usbnet_rx&step=8' });
 
 // Several flags passed down by a plain variable: each chip leaves from its twin in the
 // caller, one after the other.
