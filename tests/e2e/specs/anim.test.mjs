@@ -35,6 +35,22 @@ function animations(page, id) {
   }, id);
 }
 
+/**
+ * Count getBoundingClientRect() calls on elements inside `selector` (layout reads of that
+ * panel); returns a function that reads and resets the count.
+ */
+async function countLayoutReads(page, selector) {
+  await page.evaluate((selector) => {
+    const original = Element.prototype.getBoundingClientRect;
+    window.__reads = 0;
+    Element.prototype.getBoundingClientRect = function () {
+      if (this.closest(selector)) window.__reads += 1;
+      return original.call(this);
+    };
+  }, selector);
+  return () => page.evaluate(() => { const n = window.__reads; window.__reads = 0; return n; });
+}
+
 /** Finish every running animation (so that the next check starts from a quiet page). */
 const finishAll = (page) => page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
 
@@ -47,9 +63,12 @@ const pauseAt = (page, ms) =>
 appTest('a gfp argument travels chip by chip into the called frame, and only on a step forward', async ({ page }) => {
   assert.equal(await stepNumber(page), 7);
   assert.deepEqual(await animations(page, 'gfp-travel'), [], 'opening at step 7 (a jump) animated');
+  const reads = await countLayoutReads(page, '[data-testid="call-stack"]');
 
   await click(page, 'btn-step');
   const flights = await animations(page, 'gfp-travel');
+  // One rectangle per travelling chip and one per source, read together (one layout).
+  assert.equal(await reads(), 2 * flights.length, 'layout reads of the call stack for one call');
   assert.ok(flights.length >= 1, 'no chip travelled into xhci_urb_enqueue()');
   for (const f of flights) {
     assert.equal(f.frameFn, 'xhci_urb_enqueue()', `a chip of ${f.frameFn} travelled`);
@@ -91,10 +110,12 @@ appTest('a gfp argument travels chip by chip into the called frame, and only on 
   assert.ok(Math.abs(mid.y - end.y) > 1 && Math.abs(mid.y - start.y) > 1, `not in flight at 150 ms: ${JSON.stringify({ start, mid, end })}`);
   await finishAll(page);
 
-  // A step inside the frame calls nothing: no flight.
+  // A step inside the frame calls nothing: no flight, and no layout read.
+  await reads();
   await click(page, 'btn-step');
   assert.equal(await stepNumber(page), 9);
   assert.deepEqual(await animations(page, 'gfp-travel'), []);
+  assert.equal(await reads(), 0, 'a step without a call read the call stack\'s layout');
   // Back to 8 (where the call happened) and back to 7: jumps never animate.
   await click(page, 'btn-step-back');
   assert.deepEqual(await animations(page, 'gfp-travel'), [], 'step back into the call animated');
@@ -123,7 +144,9 @@ appTest('with reduced motion the chips only glow in place', async ({ page }) => 
 // anon hog splits blocks of DMA.
 appTest('a buddy split plays in the free-list table of its zone, labelled with its orders', async ({ page }) => {
   assert.equal(await stepNumber(page), 3);
+  const reads = await countLayoutReads(page, '.buddy-panel');
   await click(page, 'btn-step');
+  assert.equal(await reads(), 0, 'the buddy animation read layout');
   const panel = page.locator('.buddy-panel');
   const ops = byTestId(page, 'buddy-ops');
   assert.equal(await ops.getAttribute('data-zone'), 'DMA32');
