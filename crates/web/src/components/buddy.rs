@@ -6,7 +6,7 @@
 //! allocation, which leaves the table; each merge plays as the freed block and its buddy
 //! joining one order higher until the merged block lands. Ghost elements are placed in
 //! the table cells and moved by multiples of their own size (`translate(0, -100%)` is one
-//! row up), so the animation reads no layout at all. Jumps do not animate, reduced
+//! row up; rows are of equal height), so the animation reads no layout at all. Jumps do not animate, reduced
 //! motion only highlights the cells, and a count that changed flashes (▲/▼) after a step.
 
 use std::collections::BTreeMap;
@@ -129,14 +129,16 @@ pub fn ghosts(op: &BuddyOpView, start: f64) -> Vec<Ghost> {
                 delay: start,
                 kind: GhostKind::Leave,
             });
+            // The halves go to list `m` (another column than the block's after a
+            // fallback claimed it): they start in that column, so ghosts move only
+            // vertically (the columns need not be of equal width).
             for (h, o) in (to..from).rev().enumerate() {
-                let at_mt = if o + 1 == from { s } else { m };
                 out.push(Ghost {
                     order: o + 1,
-                    mt: at_mt,
+                    mt: m,
                     colour_mt: m,
                     labels: vec![o.to_string(), o.to_string()],
-                    dx: i32::from(m) - i32::from(at_mt),
+                    dx: 0,
                     dy: -1,
                     delay: start + HOP_MS * (h as f64 + 0.5),
                     kind: GhostKind::Hop,
@@ -533,11 +535,11 @@ mod tests {
             g.windows(2).all(|w| w[0].delay < w[1].delay),
             "one after the other"
         );
-        // A fallback: the block leaves another list's column and the halves move over.
+        // A fallback: the block leaves another list's column, the halves go up in theirs.
         let mut steal = op(BuddyOpKind::Split, 2, 1, "t", "DMA32");
         steal.source_migratetype = 0;
         let g = ghosts(&steal, 0.0);
-        assert_eq!((g[0].mt, g[1].mt, g[1].dx), (0, 0, 1));
+        assert_eq!((g[0].mt, g[1].mt, g[1].dx), (0, 1, 0));
     }
 
     #[wasm_bindgen_test]
