@@ -262,3 +262,28 @@ appTest('several flags leave their twins in the caller one after the other', asy
   await pauseAt(page, 420);
   await byTestId(page, 'call-stack').screenshot({ path: join(ARTIFACTS, 'anim--three-chips-staggered.png') });
 });
+
+// xfs_create step 8: the task's kmem_cache_alloc() splits an order-2 block after its own
+// direct reclaim freed pages (nine kinds of merge in DMA32): the list shows the split and
+// two merges and folds the rest; three of them animate.
+appTest('many operations of one step stay readable: three listed, the rest folded', async ({ page }) => {
+  assert.equal(await stepNumber(page), 7);
+  await click(page, 'btn-step');
+  const ops = byTestId(page, 'buddy-ops');
+  assert.equal(await ops.getAttribute('data-zone'), 'DMA32');
+  const shown = await ops.locator(':scope > ul.ops > li.op').count();
+  const folded = await ops.locator('details.ops-more li.op').count();
+  assert.equal(shown, 3, 'listed one per line');
+  assert.ok(folded >= 2, `only ${folded} folded`);
+  assert.match(await ops.locator('details.ops-more summary').innerText(), new RegExp(`and ${folded} more: .*merge`));
+  // The allocation's split comes first, then the merges of its reclaim.
+  const first = await ops.locator(':scope > ul.ops > li.op').first().innerText();
+  assert.match(first, /split order 2 → 1\+1 → 0\+0/);
+  assert.match(first, /touch/);
+  assert.ok((await animations(page, 'buddy-op')).some((g) => g.cls.includes('leave')), 'the split did not play');
+  const ghosts = await animations(page, 'buddy-op');
+  assert.ok(ghosts.length > 0 && ghosts.length <= 3 * 12, `${ghosts.length} ghosts`);
+  await page.locator('.buddy-panel').scrollIntoViewIfNeeded();
+  await pauseAt(page, 500);
+  await page.locator('.buddy-panel').screenshot({ path: join(ARTIFACTS, 'anim--buddy-many-merges.png') });
+}, { query: '?step=7' });

@@ -34,6 +34,8 @@ pub struct BuddyProps {
 const MIGRATETYPES: [&str; 4] = ["Unmovable", "Movable", "Reclaimable", "HighAtomic"];
 /// Operations animated per step at most (background users can do dozens).
 pub const MAX_ANIMATED: usize = 3;
+/// A scenario task's operations listed one per line at most; the rest are folded.
+pub const MAX_LISTED: usize = 4;
 /// `Animation.id` of the split and merge ghosts.
 pub const GHOST_ID: &str = "buddy-op";
 /// One hop of a ghost from one order to the next, in ms.
@@ -66,19 +68,21 @@ pub fn op_label(op: &BuddyOpView) -> String {
     s
 }
 
-/// The operations of zone `zone` (scenario tasks first, then background users) that
-/// animate, at most [`MAX_ANIMATED`].
+/// The operations of zone `zone` in the order they are listed and animated: the
+/// scenario's tasks' before background users', and within each the splits (an
+/// allocation's) before the merges, otherwise in the engine's order.
+pub fn ordered<'a>(ops: &'a [BuddyOpView], zone: &ZoneView) -> Vec<&'a BuddyOpView> {
+    let mut here: Vec<&BuddyOpView> = ops
+        .iter()
+        .filter(|o| o.zone == zone.name && o.node == zone.node)
+        .collect();
+    here.sort_by_key(|o| (o.task == BACKGROUND_TASK, o.kind != BuddyOpKind::Split));
+    here
+}
+
+/// The operations of zone `zone` that animate: the first [`MAX_ANIMATED`] of [`ordered`].
 pub fn animated_ops<'a>(ops: &'a [BuddyOpView], zone: &ZoneView) -> Vec<&'a BuddyOpView> {
-    let here = |o: &&BuddyOpView| o.zone == zone.name && o.node == zone.node;
-    let own = ops
-        .iter()
-        .filter(here)
-        .filter(|o| o.task != BACKGROUND_TASK);
-    let background = ops
-        .iter()
-        .filter(here)
-        .filter(|o| o.task == BACKGROUND_TASK);
-    own.chain(background).take(MAX_ANIMATED).collect()
+    ordered(ops, zone).into_iter().take(MAX_ANIMATED).collect()
 }
 
 /// One ghost: a block (or pair of halves) shown in cell (`order`, `mt`) that moves by
@@ -394,9 +398,15 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
             .filter(|o| o.zone == z.name && o.node == z.node)
             .collect::<Vec<_>>()
     };
-    let here = in_zone(zone);
+    let here = ordered(&props.ops, zone);
     let (own, background): (Vec<&BuddyOpView>, Vec<&BuddyOpView>) =
         here.iter().partition(|o| o.task != BACKGROUND_TASK);
+    // Folding one line away would save nothing.
+    let listed = if own.len() > MAX_LISTED {
+        MAX_LISTED - 1
+    } else {
+        own.len()
+    };
     let elsewhere: usize = zones
         .iter()
         .enumerate()
@@ -471,7 +481,13 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                     </p>
                 } else {
                     if !own.is_empty() {
-                        <ul class="ops">{ for own.iter().map(|o| op_item(o)) }</ul>
+                        <ul class="ops">{ for own.iter().take(listed).map(|o| op_item(o)) }</ul>
+                    }
+                    if own.len() > listed {
+                        <details class="ops-more">
+                            <summary>{ format!("and {} more: {}", own.len() - listed, summary(own.get(listed..).unwrap_or(&[]))) }</summary>
+                            <ul class="ops">{ for own.iter().skip(listed).map(|o| op_item(o)) }</ul>
+                        </details>
                     }
                     if !background.is_empty() {
                         <details class="ops-background">
@@ -558,7 +574,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn the_scenario_s_own_operations_animate_before_background_ones() {
+    fn the_scenario_s_own_operations_and_splits_come_first() {
         let zone = ZoneView {
             name: "DMA32".into(),
             ..ZoneView::default()
@@ -568,6 +584,7 @@ mod tests {
             op(BuddyOpKind::Merge, 0, 2, BACKGROUND_TASK, "DMA32"),
             op(BuddyOpKind::Split, 2, 0, "writer", "DMA"),
             op(BuddyOpKind::Merge, 0, 3, BACKGROUND_TASK, "DMA32"),
+            op(BuddyOpKind::Merge, 0, 4, "writer", "DMA32"),
             op(BuddyOpKind::Split, 3, 0, "writer", "DMA32"),
         ];
         let picked: Vec<(&str, u8)> = animated_ops(&ops, &zone)
@@ -576,7 +593,8 @@ mod tests {
             .collect();
         assert_eq!(
             picked,
-            vec![("writer", 0), (BACKGROUND_TASK, 1), (BACKGROUND_TASK, 2)]
+            vec![("writer", 0), ("writer", 4), (BACKGROUND_TASK, 1)]
         );
+        assert_eq!(ordered(&ops, &zone).len(), 5, "DMA's split is not DMA32's");
     }
 }
