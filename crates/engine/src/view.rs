@@ -30,6 +30,9 @@ pub struct StepView {
     pub events: Vec<LogEntry>,
     pub zones: Vec<ZoneView>,
     pub slab_caches: Vec<SlabCacheView>,
+    /// Buddy splits and merges of the last step, identical ones summed, in the order
+    /// they first happened (scenario tasks, kswapd and background users alike).
+    pub buddy_ops: Vec<BuddyOpView>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -75,6 +78,19 @@ pub struct FrameView {
     /// Line of the statement executing (or about to execute) in this frame.
     pub line: u32,
     pub vars: Vec<VarView>,
+    /// The call that pushed this frame, when scenario code called it; `None` for a
+    /// task's entry function and for callbacks the kernel model calls (runtime-PM
+    /// resume).
+    pub call: Option<CallView>,
+}
+
+/// Where and when a frame was called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    /// The step that executed the call: the frame first appears in the view of this step.
+    pub step: u64,
+    /// Line of the call in the caller's frame (the frame just outside this one).
+    pub line: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,6 +100,19 @@ pub struct VarView {
     pub ty: String,
     pub is_param: bool,
     pub value: ValueView,
+    /// For a parameter of a frame that scenario code called: the argument that gave
+    /// it its value.
+    pub arg: Option<ArgView>,
+}
+
+/// The argument a parameter received, as the call site in the caller wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArgView {
+    /// The argument expression as written, e.g. `gfp` or `GFP_ATOMIC | __GFP_NOWARN`.
+    pub text: String,
+    /// When the argument is a plain read of one of the caller's variables: that
+    /// variable's index in the caller frame's `vars`.
+    pub caller_var: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -206,6 +235,42 @@ pub struct ZoneView {
     /// free_blocks[order][migratetype] = number of free blocks (not pages);
     /// migratetype index: 0 Unmovable, 1 Movable, 2 Reclaimable, 3 HighAtomic.
     pub free_blocks: Vec<[u64; 4]>,
+}
+
+/// What a buddy operation did to a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuddyOpKind {
+    /// `expand()`: a free block of `from_order` was split in halves down to `to_order`;
+    /// at each order one half went onto a free list, and the last half is the allocation.
+    Split,
+    /// `__free_one_page()`: a freed block of `from_order` merged with its free buddy at
+    /// each order up to an order-`to_order` block on a free list.
+    Merge,
+}
+
+/// Buddy splits or merges of one step that were identical (same task, zone, kind,
+/// free lists and orders), summed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuddyOpView {
+    /// Who did it, as in [`LogEntry::task`] (`<background>` for background users).
+    pub task: String,
+    pub node: u32,
+    /// Kernel zone name, as in [`ZoneView::name`].
+    pub zone: String,
+    pub kind: BuddyOpKind,
+    /// Free list (migratetype index, as in [`ZoneView::free_blocks`]) that received the
+    /// split-off halves or the merged block.
+    pub migratetype: u8,
+    /// Split: the free list the block was taken from (differs from `migratetype` when a
+    /// fallback claimed the block); merge: the same as `migratetype`.
+    pub source_migratetype: u8,
+    pub from_order: u8,
+    pub to_order: u8,
+    /// How many times it happened in the step.
+    pub count: u32,
+    /// One sentence saying what happened, with the kernel function.
+    pub text: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -445,6 +445,131 @@ fn step_step_over_and_step_out_follow_the_call_stack() {
     assert_eq!(r.log().last().unwrap().text, "caller returned 4");
 }
 
+/// A gfp value passed down a call chain: by expression, then by plain variable.
+const PASS_DOWN: &str = r"/*
+ * title: pass down
+ */
+int leaf(int n, gfp_t mem_flags)
+{
+	void *p = kmalloc(n, mem_flags);
+	kfree(p);
+	return 0;
+}
+
+int middle(gfp_t gfp)
+{
+	int size = 64;
+	return leaf(size * 2, gfp);
+}
+
+SYSCALL(caller)
+{
+	return middle(GFP_NOFS | __GFP_NOWARN);
+}
+";
+
+#[test]
+fn a_called_frame_says_which_argument_fed_each_parameter() {
+    use gfpscope_engine::view::{ArgView, CallView};
+    let mut r = run(PASS_DOWN);
+    let v = r.view();
+    let entry = &v.tasks[0].frames[0];
+    assert_eq!(
+        entry.call, None,
+        "an entry function is not called by scenario code"
+    );
+    r.step(); // caller → middle(GFP_NOFS | __GFP_NOWARN)
+    let v = r.view();
+    let middle = &v.tasks[0].frames[1];
+    assert_eq!(middle.call, Some(CallView { step: 1, line: 19 }));
+    assert_eq!(
+        middle.vars[0].arg,
+        Some(ArgView {
+            text: "GFP_NOFS | __GFP_NOWARN".into(),
+            caller_var: None
+        })
+    );
+    r.step(); // int size = 64;
+    r.step(); // middle → leaf(size * 2, gfp)
+    let v = r.view();
+    let frames = &v.tasks[0].frames;
+    let leaf = &frames[2];
+    assert_eq!(leaf.function, "leaf");
+    assert_eq!(leaf.call, Some(CallView { step: 3, line: 14 }));
+    // The local `size` is not a parameter: it never carries an argument.
+    assert!(frames[1].vars.iter().all(|x| x.is_param == x.arg.is_some()));
+    let n = &leaf.vars[0];
+    assert_eq!(
+        n.arg.as_ref().map(|a| (a.text.as_str(), a.caller_var)),
+        Some(("size * 2", None))
+    );
+    let flags = leaf.vars[1]
+        .arg
+        .as_ref()
+        .expect("mem_flags came from an argument");
+    assert_eq!(flags.text, "gfp");
+    let from = &frames[1].vars[flags.caller_var.expect("a plain variable of the caller")];
+    assert_eq!(from.name, "gfp");
+    assert_eq!(
+        from.value, leaf.vars[1].value,
+        "the caller's value is the parameter's"
+    );
+    // The frame keeps the step of its call while it runs, and a step back shows it again.
+    r.step();
+    assert_eq!(
+        r.view().tasks[0].frames[2].call,
+        Some(CallView { step: 3, line: 14 })
+    );
+    r.step_back();
+    assert_eq!(r.view(), v);
+}
+
+#[test]
+fn buddy_splits_and_merges_of_a_step_are_in_its_view_after_any_jump() {
+    use gfpscope_engine::view::BuddyOpKind;
+    let views = straight_views();
+    let with_ops: Vec<usize> = (0..views.len())
+        .filter(|&i| !views[i].buddy_ops.is_empty())
+        .collect();
+    let all = || views.iter().flat_map(|v| &v.buddy_ops);
+    assert!(
+        all().any(|o| o.kind == BuddyOpKind::Split
+            && o.task == "writer"
+            && o.from_order > o.to_order),
+        "the writer's alloc_pages(GFP_KERNEL, 2) splits a larger block"
+    );
+    assert!(all().any(|o| o.kind == BuddyOpKind::Merge && o.to_order > o.from_order));
+    assert!(
+        all().any(|o| o.task == "<background>"),
+        "the anon hog allocates every step"
+    );
+    assert!(
+        with_ops.len() < views.len(),
+        "steps without buddy work have no operations"
+    );
+    for v in views {
+        for o in &v.buddy_ops {
+            assert!(o.count >= 1 && o.to_order <= 10 && o.from_order <= 10);
+            assert!(v.zones.iter().any(|z| z.name == o.zone), "{o:?}");
+        }
+    }
+    // Jumping backwards to each of them (keyframes every 8 steps, so most are replays)
+    // shows exactly that step's operations, and so does one step back.
+    let opts = RunOptions {
+        keyframe_interval: 8,
+        ..RunOptions::default()
+    };
+    let mut r = Run::with_options("t.c", PRESSURE, 3, opts).unwrap();
+    r.run_to_end();
+    for &i in with_ops.iter().rev() {
+        r.seek(i as u64);
+        assert_eq!(r.view().buddy_ops, views[i].buddy_ops, "seek to {i}");
+        r.seek(i as u64 + 1);
+        r.step_back();
+        assert_eq!(r.view().buddy_ops, views[i].buddy_ops, "step back to {i}");
+    }
+}
+
 #[test]
 fn run_until_stops_on_the_first_matching_event() {
     let mut r = run(CALLS);

@@ -285,11 +285,20 @@ impl Reducible for AppState {
                     return self;
                 }
                 let per_tick = (s.speed / 60).max(1);
+                let mut ran = 0;
                 for _ in 0..per_tick {
                     if s.finished() {
                         break;
                     }
                     s.apply(&Cmd::Step);
+                    ran += 1;
+                }
+                // Several steps per frame are a jump for the animations (only the last
+                // one is drawn).
+                if ran > 1
+                    && let Some(snap) = s.snapshot.as_mut().and_then(Rc::get_mut)
+                {
+                    snap.stepped = false;
                 }
                 if s.finished() {
                     s.playing = false;
@@ -710,7 +719,7 @@ pub fn App() -> Html {
                 if let Some(snap) = &snap {
                     <section class="col col-context">
                         <AllocPanel alloc={snap.alloc.clone()} previous={snap.previous_alloc.clone()} />
-                        <CallStack view={snap.view.clone()} />
+                        <CallStack view={snap.view.clone()} stepped={snap.stepped} />
                         <TaskPanel view={snap.view.clone()} />
                         <EventLog
                             entries={snap.log.clone()}
@@ -725,7 +734,12 @@ pub fn App() -> Html {
                         <DecisionPanel step={snap.step} detail={snap.detail.clone()} />
                         <MemoryMap zones={snap.zones.clone()} pages={snap.pages.clone()} theme={state.theme} />
                         <Plots data={snap.plots.clone()} theme={state.theme} />
-                        <BuddyPanel zones={snap.zones.clone()} />
+                        <BuddyPanel
+                            zones={snap.zones.clone()}
+                            ops={snap.buddy_ops.clone()}
+                            step={snap.step}
+                            stepped={snap.stepped}
+                        />
                         <SlabPanel caches={snap.slabs.clone()} />
                     </section>
                 }

@@ -1,6 +1,7 @@
 //! gfpscope-web: the Yew front end. It renders engine views and events; it never
 //! re-implements a kernel rule.
 
+mod anim;
 mod app;
 mod background;
 mod components;

@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use gfpscope_engine::view::{AllocView, DecisionView, LogEntry, SlabCacheView, StepView, ZoneView};
+use gfpscope_engine::view::{
+    AllocView, BuddyOpView, DecisionView, LogEntry, SlabCacheView, StepView, ZoneView,
+};
 use yew::AttrValue;
 
 use gfpscope_engine::scenario::library;
@@ -125,6 +127,13 @@ pub struct Snapshot {
     /// unchanged (so the panels that draw only them skip re-rendering).
     pub zones: Rc<[ZoneView]>,
     pub slabs: Rc<[SlabCacheView]>,
+    /// Buddy splits and merges of this step (shared while unchanged, like `zones`).
+    pub buddy_ops: Rc<[BuddyOpView]>,
+    /// True when this step was reached by executing exactly one step forward from the
+    /// previous snapshot (step, or a step over/out/run-until that ran one step): panels
+    /// may animate what the step did. False after a jump (back, seek, reset, run to
+    /// end, a longer run, a new scenario), which must not animate.
+    pub stepped: bool,
     /// The allocation this step made.
     pub alloc: Option<Rc<AllocView>>,
     /// When this step made no allocation: the latest earlier one seen in this session.
@@ -150,6 +159,7 @@ pub struct Session {
     log_rcs: Vec<Rc<LogEntry>>,
     zones: Rc<[ZoneView]>,
     slabs: Rc<[SlabCacheView]>,
+    buddy_ops: Rc<[BuddyOpView]>,
     show_background: bool,
     markers: Rc<[Marker]>,
     markers_scanned: usize,
@@ -250,6 +260,7 @@ impl Session {
             log_rcs: Vec::new(),
             zones: Rc::from(Vec::new()),
             slabs: Rc::from(Vec::new()),
+            buddy_ops: Rc::from(Vec::new()),
             show_background: false,
             markers: Rc::from(Vec::new()),
             markers_scanned: 0,
@@ -317,6 +328,7 @@ impl Session {
 
     /// Applies one command and returns the new snapshot.
     pub fn apply(&mut self, cmd: &Cmd) -> Snapshot {
+        let before = self.run.current_step();
         let mut hit = None;
         match cmd {
             Cmd::Step => {
@@ -339,6 +351,11 @@ impl Session {
         self.refresh_shared();
         let mut snap = self.snapshot();
         snap.last_break_hit = hit;
+        let forward = matches!(
+            cmd,
+            Cmd::Step | Cmd::StepOver | Cmd::StepOut | Cmd::RunUntil(_)
+        );
+        snap.stepped = forward && snap.step == before + 1;
         snap
     }
 
@@ -358,6 +375,9 @@ impl Session {
         }
         if *self.slabs != *view.slab_caches {
             self.slabs = Rc::from(view.slab_caches.clone());
+        }
+        if *self.buddy_ops != *view.buddy_ops {
+            self.buddy_ops = Rc::from(view.buddy_ops.clone());
         }
         if let Some(d) = Detail::of(&view) {
             self.details.insert(step, Rc::new(d));
@@ -395,6 +415,8 @@ impl Session {
             last_break_hit: None,
             zones: Rc::clone(&self.zones),
             slabs: Rc::clone(&self.slabs),
+            buddy_ops: Rc::clone(&self.buddy_ops),
+            stepped: false,
             alloc,
             previous_alloc,
             detail,
@@ -572,6 +594,11 @@ mod tests {
 
         let reset = s.apply(&Cmd::Reset);
         let hit = s.apply(&Cmd::RunUntil("alloc"));
+        assert_eq!(
+            hit.stepped,
+            hit.step == 1,
+            "a run-until of one step is a step"
+        );
         assert_eq!(hit.last_break_hit, Some(true));
         assert!(hit.step > reset.step);
         assert!(hit.view.events.iter().any(|e| e.kind == "alloc"));
@@ -582,6 +609,25 @@ mod tests {
         // Later steps without an allocation still show the last one, with its step.
         assert!(miss.view.alloc.is_none());
         assert!(miss.previous_alloc.is_some());
+    }
+
+    #[wasm_bindgen_test]
+    fn only_one_step_forward_counts_as_stepped() {
+        let mut s = load();
+        assert!(!s.snapshot().stepped, "the first view is not a step");
+        assert!(s.apply(&Cmd::Step).stepped);
+        assert!(s.apply(&Cmd::Step).stepped);
+        assert!(!s.apply(&Cmd::StepBack).stepped, "back is a jump");
+        assert!(
+            !s.apply(&Cmd::Seek(2)).stepped,
+            "a seek by one is still a jump"
+        );
+        assert!(s.apply(&Cmd::Step).stepped);
+        assert!(!s.apply(&Cmd::Reset).stepped);
+        let end = s.apply(&Cmd::RunToEnd);
+        assert!(end.step > 1 && !end.stepped, "running to the end is a jump");
+        let again = s.apply(&Cmd::Step);
+        assert!(!again.stepped, "a step at the end does not move");
     }
 
     #[wasm_bindgen_test]

@@ -124,10 +124,12 @@ pub(crate) struct BackgroundTask {
     pub(crate) proc_idx: usize,
 }
 
-/// Drops the per-page noise of background allocations (successful fast-path walks and
-/// buddy events) while passing every decision through.
+/// Drops the per-page noise of background allocations (successful fast-path walks and,
+/// unless `mem` is set, buddy events) while passing every decision through.
 struct Quiet<'a> {
     inner: &'a mut dyn EventSink,
+    /// Pass `MemEvent`s through (a step's background work; not the initial fill).
+    mem: bool,
 }
 
 impl EventSink for Quiet<'_> {
@@ -136,6 +138,7 @@ impl EventSink for Quiet<'_> {
     }
     fn emit(&mut self, event: Event) {
         match &event {
+            Event::Mem(_) if self.mem => self.inner.emit(event),
             Event::Mem(_)
             | Event::Alloc(AllocEvent::Freelist {
                 attempt: Attempt::Fast,
@@ -175,7 +178,10 @@ impl Kernel {
     pub fn apply_pressure(&mut self, cfg: &PressureConfig, sink: &mut dyn EventSink) {
         self.set_seed(cfg.seed);
         self.setup_free = cfg.free;
-        let mut quiet = Quiet { inner: sink };
+        let mut quiet = Quiet {
+            inner: sink,
+            mem: false,
+        };
         let sink: &mut dyn EventSink = &mut quiet;
         let managed = self.mem.totalram_pages();
         let pct = |p: u32| managed * u64::from(p.min(100)) / 100;
@@ -352,7 +358,10 @@ impl Kernel {
         }
         let mut task = bg.task.clone();
         let mut ctx = bg.ctx.clone();
-        let mut quiet = Quiet { inner: sink };
+        let mut quiet = Quiet {
+            inner: sink,
+            mem: true,
+        };
         let sink: &mut dyn EventSink = &mut quiet;
         let (action, done) = match bg.spec.kind {
             BackgroundKind::PageCacheWriter => {

@@ -24,6 +24,7 @@ mod config;
 mod event;
 mod invariants;
 mod machine;
+mod ops;
 mod page;
 pub mod procfs;
 pub mod slab;
@@ -32,6 +33,7 @@ mod zone;
 pub use config::{Arch, MachineConfig, MinFreeKbytes, NodeConfig, PRESETS, PfnRange, ZoneConfig};
 pub use event::MemEvent;
 pub use machine::{Machine, Node};
+pub use ops::{BuddyOp, BuddyTally, add_op};
 pub use page::PageState;
 pub use zone::{FreeBlock, WatermarkCheck, WatermarkFailure, Zone};
 

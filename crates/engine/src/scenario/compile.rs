@@ -176,6 +176,10 @@ pub struct SiteInfo {
     pub out: Option<Target>,
     /// Text of each argument as written (for messages such as the lock name).
     pub arg_text: Vec<String>,
+    /// For a call of a scenario function: per argument, the caller's local slot when
+    /// the argument is a plain read of that local (`f(gfp)`), else `None`; empty for
+    /// builtins.
+    pub arg_locals: Vec<Option<u32>>,
 }
 
 /// One instruction of the step machine.
@@ -805,7 +809,21 @@ impl<'a> FnLower<'a> {
                 for a in &call.args {
                     self.expr(a);
                 }
+                let arg_locals = call
+                    .args
+                    .iter()
+                    .map(|a| match &a.kind {
+                        ExprKind::Name(ast::NameRef {
+                            res: Res::Local(slot),
+                            ..
+                        }) => Some(*slot),
+                        _ => None,
+                    })
+                    .collect();
                 let site = self.site(&call.name.name, span, None, arg_text);
+                if let Some(s) = self.p.sites.last_mut() {
+                    s.arg_locals = arg_locals;
+                }
                 self.emit(Op::Call {
                     func: fi as FuncId,
                     argc: call.args.len() as u32,
@@ -879,6 +897,7 @@ impl<'a> FnLower<'a> {
             col: span.col,
             out,
             arg_text,
+            arg_locals: Vec::new(),
         });
         (self.p.sites.len() - 1) as u32
     }

@@ -12,8 +12,8 @@ use crate::scenario::ast::{self, TaskKind};
 use crate::scenario::builtins::{Builtin, Family};
 use crate::scenario::compile::{Op, Program};
 use crate::scenario::interp::{
-    self, Cont, Emitted, Flow, Frame, Here, Interp, MAX_FRAMES, MAX_OPS_PER_STEP, RunState,
-    StepEnd, StepOut, TaskState,
+    self, Cont, Emitted, Flow, Frame, FrameCall, Here, Interp, MAX_FRAMES, MAX_OPS_PER_STEP,
+    RunState, StepEnd, StepOut, TaskState,
 };
 use crate::scenario::sys::Sys;
 use crate::scenario::value::Value;
@@ -250,7 +250,7 @@ pub fn run_statement(
                     f.pc = to;
                 }
             }
-            Op::Call { func, argc, .. } => {
+            Op::Call { func, argc, site } => {
                 if ts.frames.len() >= MAX_FRAMES {
                     return runtime_error(
                         interp,
@@ -265,7 +265,11 @@ pub fn run_statement(
                 let n = argc as usize;
                 let at = ts.stack.len().saturating_sub(n);
                 let args: Vec<Value> = ts.stack.split_off(at);
-                push_frame(ts, cx.prog, func, &args, None);
+                let call = FrameCall {
+                    site,
+                    step: interp.step + 1,
+                };
+                push_frame(ts, cx.prog, func, &args, None, Some(call));
             }
             Op::Builtin {
                 builtin,
@@ -359,6 +363,7 @@ pub fn push_frame(
     func: u32,
     args: &[Value],
     cont: Option<Cont>,
+    call: Option<FrameCall>,
 ) {
     let code = prog.code(func);
     let slot_base = ts.slots.len() as u32;
@@ -382,6 +387,7 @@ pub fn push_frame(
         stack_base: ts.stack.len() as u32,
         line: interp::first_line(prog, func),
         cont,
+        call,
     });
 }
 
@@ -1270,6 +1276,7 @@ fn start_resume(interp: &mut Interp, cx: &Cx<'_>, t: usize, i: u32, out: &mut St
         resume,
         &[],
         Some(Cont::RpmResume { dev: i, cookie }),
+        None,
     );
     Flow::Again
 }

@@ -43,6 +43,17 @@ pub struct Frame {
     pub line: u32,
     /// Set on a frame a builtin pushed (a device resume callback).
     pub cont: Option<Cont>,
+    /// Set on a frame scenario code called: where and when.
+    pub call: Option<FrameCall>,
+}
+
+/// The call that pushed a frame: a call site of the caller and the step that ran it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameCall {
+    /// Index into `Program::sites`.
+    pub site: u32,
+    /// Number of the step that executed the call (the `StepView::step` after it).
+    pub step: u64,
 }
 
 /// A continuation attached to a frame pushed by a builtin (a device's runtime
@@ -205,6 +216,8 @@ pub struct StepOut {
     pub latency: u32,
     pub reclaimed: u64,
     pub scanned: u64,
+    /// Buddy splits and merges, summed per task.
+    pub buddy_ops: Vec<crate::view::BuddyOpView>,
 }
 
 /// One log entry before the run stamps it.
@@ -441,6 +454,7 @@ pub fn enter_entry(ts: &mut TaskState, prog: &Program, entry: FuncId) {
         stack_base: 0,
         line: first_line(prog, entry),
         cont: None,
+        call: None,
     });
 }
 

@@ -167,6 +167,7 @@ struct LastStep {
     executed: Option<crate::scenario::interp::Here>,
     decisions: Vec<view::DecisionView>,
     alloc: Option<view::AllocView>,
+    buddy_ops: Vec<view::BuddyOpView>,
 }
 
 /// Everything that changes during a run: cloned into keyframes.
@@ -308,6 +309,7 @@ impl Run {
         run.end_known = run.state.interp.finished;
         run.state.last.decisions = std::mem::take(&mut out.decisions);
         run.state.last.alloc = out.alloc.take();
+        run.state.last.buddy_ops = std::mem::take(&mut out.buddy_ops);
         run.record(0, out);
         let size = run.snapshot_bytes().max(1);
         let cap = (options.keyframe_budget / size).clamp(4, 4096);
@@ -331,6 +333,7 @@ impl Run {
         }
         self.state.last.decisions = std::mem::take(&mut out.decisions);
         self.state.last.alloc = out.alloc.take();
+        self.state.last.buddy_ops = std::mem::take(&mut out.buddy_ops);
         let step = self.state.interp.step;
         if step > self.known_steps {
             self.record(step, out);
@@ -666,6 +669,7 @@ impl Run {
             events: self.events().to_vec(),
             zones: st.sys.kernel.machine().zone_views(),
             slab_caches: st.sys.slab_views(),
+            buddy_ops: st.last.buddy_ops.clone(),
         }
     }
 
@@ -780,33 +784,53 @@ impl Run {
     fn task_view(&self, i: usize, t: &TaskState) -> view::TaskView {
         let st = &self.state;
         let running = st.interp.sched.on_cpu() == Some(i) && !st.interp.finished;
+        // Slots shown for the frame below the one being built (its caller), so that an
+        // argument that read a caller variable can name it by its index in `vars`.
+        let mut caller_slots: Vec<u32> = Vec::new();
         let frames = t
             .frames
             .iter()
             .map(|f| {
                 let code = self.prog.code(f.func);
-                let vars = code
-                    .slots
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(si, info)| {
-                        let idx = f.slot_base as usize + si;
-                        if !t.live.get(idx).copied().unwrap_or(false) {
-                            return None;
-                        }
-                        let v = t.slots.get(idx).copied().unwrap_or(Value::Uninit);
-                        Some(view::VarView {
-                            name: info.name.clone(),
-                            ty: info.ty.clone(),
-                            is_param: info.is_param,
-                            value: self.value_view(v),
+                let site = f.call.and_then(|c| self.prog.sites.get(c.site as usize));
+                let mut slots = Vec::new();
+                let vars =
+                    code.slots
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(si, info)| {
+                            let idx = f.slot_base as usize + si;
+                            if !t.live.get(idx).copied().unwrap_or(false) {
+                                return None;
+                            }
+                            let v = t.slots.get(idx).copied().unwrap_or(Value::Uninit);
+                            slots.push(si as u32);
+                            let arg = site.filter(|_| info.is_param).and_then(|s| {
+                                let text = s.arg_text.get(si)?.clone();
+                                let caller_var =
+                                    s.arg_locals.get(si).copied().flatten().and_then(|slot| {
+                                        caller_slots.iter().position(|&c| c == slot)
+                                    });
+                                Some(view::ArgView { text, caller_var })
+                            });
+                            Some(view::VarView {
+                                name: info.name.clone(),
+                                ty: info.ty.clone(),
+                                is_param: info.is_param,
+                                value: self.value_view(v),
+                                arg,
+                            })
                         })
-                    })
-                    .collect();
+                        .collect();
+                caller_slots = slots;
                 view::FrameView {
                     function: code.name.clone(),
                     line: f.line,
                     vars,
+                    call: f.call.map(|c| view::CallView {
+                        step: c.step,
+                        line: site.map_or(0, |s| s.line),
+                    }),
                 }
             })
             .collect();

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::alloc::{AllocEvent, AllocResult, Current, Kernel};
 use crate::event::{Event, EventSink};
 use crate::gfp::Gfp;
+use crate::mem::BuddyTally;
 use crate::scenario::ast;
 use crate::scenario::builtins::Builtin;
 use crate::scenario::diag::Diagnostic;
@@ -41,15 +42,45 @@ pub fn gfp_text(g: Gfp) -> String {
     crate::gfp::format::format_pgg(g.0, KernelVersion::default())
 }
 
-/// Collects the allocator's events during one call (buddy-level events are dropped:
-/// the memory map and zone views show their effect).
+/// Collects the allocator's events during one call; buddy-level events are only
+/// summed into split and merge chains for the step's view (the memory map and zone
+/// views show their effect).
 #[derive(Default)]
-pub struct Collect(pub Vec<AllocEvent>);
+pub struct Collect {
+    pub events: Vec<AllocEvent>,
+    /// `None` while setting up (the initial fill is not a step's work).
+    pub buddy: Option<BuddyTally>,
+}
+
+impl Collect {
+    /// A sink that also sums buddy operations.
+    fn with_buddy() -> Collect {
+        Collect {
+            events: Vec::new(),
+            buddy: Some(BuddyTally::default()),
+        }
+    }
+
+    /// Adds the buddy operations seen, done by `task`, to the step's.
+    fn buddy_into(&mut self, task: &str, out: &mut StepOut) {
+        if let Some(t) = self.buddy.take() {
+            for op in t.finish() {
+                crate::mem::add_op(&mut out.buddy_ops, task, &op);
+            }
+        }
+    }
+}
 
 impl EventSink for Collect {
     fn emit(&mut self, event: Event) {
-        if let Event::Alloc(e) = event {
-            self.0.push(e);
+        match event {
+            Event::Alloc(e) => self.events.push(e),
+            Event::Mem(e) => {
+                if let Some(t) = &mut self.buddy {
+                    t.record(&e);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -310,7 +341,7 @@ impl Sys {
             function: None,
             line: None,
         };
-        for e in &sink.0 {
+        for e in &sink.events {
             emit(out, &here, e.kind(), event_text(e), event_fields(e));
         }
         Ok(Sys {
@@ -328,7 +359,7 @@ impl Sys {
     /// Time passes after every step: writeback completes, the flusher writes,
     /// and each background task does one step of work.
     pub fn tick(&mut self, out: &mut StepOut) {
-        let mut sink = Collect::default();
+        let mut sink = Collect::with_buddy();
         self.kernel.tick(&mut sink);
         for i in 0..self.kernel.background_tasks().len() {
             self.kernel.run_background(i, &mut sink);
@@ -341,7 +372,7 @@ impl Sys {
         // Background tasks allocate every step: keep only what a reader of the
         // scenario's trace cares about (reclaim, OOM, failures, bugs), and keep
         // their decisions out of the step's decision panel.
-        for e in &sink.0 {
+        for e in &sink.events {
             let notable = match e {
                 AllocEvent::KswapdWake { woken, .. } => *woken,
                 AllocEvent::DirectReclaim { .. }
@@ -370,15 +401,17 @@ impl Sys {
                 emit(out, &here, e.kind(), event_text(e), event_fields(e));
             }
         }
+        sink.buddy_into(&here.task, out);
     }
 
     /// One `balance_pgdat()` round of kswapd on `node`. Returns whether kswapd
     /// went back to sleep.
     pub fn kswapd_step(&mut self, node: u16, here: &Here, out: &mut StepOut) -> bool {
-        let mut sink = Collect::default();
+        let mut sink = Collect::with_buddy();
         let r = self.kernel.run_kswapd(node, &mut sink);
         out.reclaimed += r.reclaimed;
-        Self::absorb(&sink.0, here, out);
+        Self::absorb(&sink.events, here, out);
+        sink.buddy_into(&here.task, out);
         r.sleeping
     }
 
@@ -429,7 +462,7 @@ impl Sys {
                 .map(|o| o.kernel_ref as u32),
             _ => None,
         };
-        let mut sink = Collect::default();
+        let mut sink = Collect::with_buddy();
         // Frees and cache management do not need the calling task.
         let free_result = match b {
             Builtin::Kfree => Some(self.kernel.kfree(addr_at(0), &mut sink)),
@@ -462,7 +495,8 @@ impl Sys {
             if ok && b != Builtin::KmemCacheDestroy {
                 interp.objects.remove(&freed);
             }
-            Self::absorb(&sink.0, &here, out);
+            Self::absorb(&sink.events, &here, out);
+            sink.buddy_into(&here.task, out);
             return Flow::Done(Value::Void);
         }
         if b == Builtin::KmemCacheCreate {
@@ -696,8 +730,17 @@ impl Sys {
                 }
             }
         };
-        Self::absorb(&sink.0, &here, out);
-        out.alloc = Some(self.alloc_view(interp, t, &here, api, requested_for_view, &res, &sink.0));
+        Self::absorb(&sink.events, &here, out);
+        sink.buddy_into(&here.task, out);
+        out.alloc = Some(self.alloc_view(
+            interp,
+            t,
+            &here,
+            api,
+            requested_for_view,
+            &res,
+            &sink.events,
+        ));
         // OOM victims among the scenario's tasks die.
         for pid in &res.killed {
             for i in 0..interp.tasks.len() {
@@ -723,7 +766,7 @@ impl Sys {
         }
         match res.addr {
             Some(addr) => {
-                let desc = describe_alloc(api, &sink.0, addr, &here);
+                let desc = describe_alloc(api, &sink.events, addr, &here);
                 interp.objects.insert(
                     addr,
                     Object {

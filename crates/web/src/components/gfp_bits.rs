@@ -32,6 +32,22 @@ pub fn text_parts(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Splits the engine's `%#x(%pGg)` text into the hex and the names inside the
+/// parentheses (`0xa20(GFP_ATOMIC|__GFP_NOWARN)` → `0xa20`, `GFP_ATOMIC|__GFP_NOWARN`);
+/// text of another shape is all names. Purely typographic.
+pub fn split_pgg(text: &str) -> (Option<&str>, &str) {
+    let text = text.trim();
+    if let Some(open) = text.find('(')
+        && text.starts_with("0x")
+        && text.ends_with(')')
+    {
+        let hex = text.get(..open).unwrap_or(text);
+        let names = text.get(open + 1..text.len() - 1).unwrap_or("");
+        return (Some(hex), names);
+    }
+    (None, text)
+}
+
 #[derive(Properties, PartialEq)]
 pub struct GfpTextProps {
     pub mask: u32,
@@ -40,15 +56,15 @@ pub struct GfpTextProps {
     pub class: Classes,
 }
 
-/// A gfp value as the kernel prints it, `0x... (A|B)`, each part as a chip.
+/// A gfp value as the kernel prints it, `0x...(A|B)`: the hex, then each name as a chip.
 #[component]
 pub fn GfpText(props: &GfpTextProps) -> Html {
+    let (hex, names) = split_pgg(&props.text);
+    let hex = hex.map_or_else(|| format!("{:#x}", props.mask), str::to_string);
     html! {
-        <span class={classes!("gfp-text", props.class.clone())} title={format!("{:#x}", props.mask)}>
-            if !props.text.starts_with("0x") {
-                <code class="hex">{ format!("{:#x}", props.mask) }</code>
-            }
-            { for text_parts(&props.text).into_iter().map(|p| html! {
+        <span class={classes!("gfp-text", props.class.clone())} title={props.text.to_string()}>
+            <code class="hex">{ hex }</code>
+            { for text_parts(names).into_iter().map(|p| html! {
                 <span class="chip">{ p.to_string() }</span>
             }) }
         </span>
@@ -67,5 +83,16 @@ mod tests {
             vec!["GFP_KERNEL", "__GFP_NOFAIL"]
         );
         assert!(text_parts("").is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn pgg_text_splits_into_hex_and_names() {
+        assert_eq!(
+            split_pgg("0xa20(GFP_ATOMIC|__GFP_NOWARN)"),
+            (Some("0xa20"), "GFP_ATOMIC|__GFP_NOWARN")
+        );
+        assert_eq!(split_pgg("0x0()"), (Some("0x0"), ""));
+        assert_eq!(split_pgg("GFP_KERNEL"), (None, "GFP_KERNEL"));
+        assert_eq!(split_pgg("0x(oops"), (None, "0x(oops"));
     }
 }
