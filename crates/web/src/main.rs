@@ -3,6 +3,7 @@
 
 mod app;
 mod components;
+mod decimal;
 mod dom;
 mod keys;
 mod paint;

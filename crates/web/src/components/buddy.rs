@@ -85,7 +85,7 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                                     let w = n as f64 / max as f64 * 100.0;
                                     html! {
                                         <td key={format!("{}-{order}-{mt}-{n}", zone.name)} class={classes!("cell", format!("mt{mt}"), change)}>
-                                            <span class="bar" style={format!("width:{w:.1}%")}></span>
+                                            <span class="bar" style={format!("width:{}%", crate::decimal::fixed(w, 1))}></span>
                                             <span class="n">{ n }</span>
                                         </td>
                                     }

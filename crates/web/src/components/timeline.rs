@@ -52,7 +52,7 @@ fn Markers(props: &MarkersProps) -> Html {
                 let step = m.step;
                 html! {
                     <button class={classes!("marker", format!("mk{}", m.kind))}
-                        style={format!("left:{:.3}%", m.step as f64 / end as f64 * 100.0)}
+                        style={format!("left:{}%", crate::decimal::fixed(m.step as f64 / end as f64 * 100.0, 3))}
                         title={format!("step {}: {label}", m.step)} tabindex="-1"
                         onclick={Callback::from(move |_| on_cmd.emit(Cmd::Seek(step)))}></button>
                 }
