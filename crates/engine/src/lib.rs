@@ -15,6 +15,7 @@ pub mod gfp;
 pub mod mem;
 pub mod rng;
 pub mod scenario;
+mod sort;
 pub mod task;
 pub mod version;
 pub mod view;
