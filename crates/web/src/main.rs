@@ -2,6 +2,7 @@
 //! re-implements a kernel rule.
 
 mod app;
+mod canvas_backend;
 mod components;
 mod decimal;
 mod dom;
