@@ -215,7 +215,7 @@ pub struct Emitted {
     pub task: String,
     pub function: Option<String>,
     pub line: Option<u32>,
-    pub fields: std::collections::BTreeMap<String, String>,
+    pub fields: crate::scenario::run::Fields,
 }
 
 /// Why a builtin could not complete this step.

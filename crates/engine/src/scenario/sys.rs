@@ -14,6 +14,7 @@ use crate::scenario::builtins::Builtin;
 use crate::scenario::diag::Diagnostic;
 use crate::scenario::exec::{Cx, emit, stop_task};
 use crate::scenario::interp::{Flow, Here, Interp, RunState, StepOut};
+use crate::scenario::run::Fields;
 use crate::scenario::value::{Object, Value};
 use crate::task::CallSite;
 use crate::version::KernelVersion;
@@ -70,8 +71,8 @@ pub fn event_text(e: &AllocEvent) -> String {
 
 /// Structured fields of an allocator event for `gfpscope run --json`.
 #[must_use]
-pub fn event_fields(e: &AllocEvent) -> BTreeMap<String, String> {
-    let mut f = BTreeMap::new();
+pub fn event_fields(e: &AllocEvent) -> Fields {
+    let mut f = Fields::default();
     let hex = |g: &Gfp| format!("{:#x}", g.0);
     match e {
         AllocEvent::Alloc {
@@ -511,7 +512,7 @@ impl Sys {
                             kernel_ref: u64::from(id),
                         },
                     );
-                    let mut f = BTreeMap::new();
+                    let mut f = Fields::default();
                     f.insert("cache".into(), name.clone());
                     emit(
                         out,
@@ -528,7 +529,7 @@ impl Sys {
                         &here,
                         "warning",
                         format!("kmem_cache_create(\"{name}\", {size}) failed: {e}"),
-                        BTreeMap::new(),
+                        Fields::default(),
                     );
                     Flow::Done(Value::Null)
                 }
