@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::alloc::event::CompactResult;
 use crate::alloc::{AllocEvent, AllocResult, Current, Kernel};
 use crate::event::{Event, EventSink};
 use crate::gfp::Gfp;
@@ -159,7 +160,15 @@ pub fn event_fields(e: &AllocEvent) -> Fields {
         }
         AllocEvent::Compaction { order, result, .. } => {
             f.insert("order".into(), order.to_string());
-            f.insert("result".into(), format!("{result:?}").to_lowercase());
+            // The variant name in lower case, as `--json` has always printed it.
+            let name = match result {
+                CompactResult::NotSuitableZone => "notsuitablezone",
+                CompactResult::Skipped => "skipped",
+                CompactResult::Deferred => "deferred",
+                CompactResult::Complete => "complete",
+                CompactResult::Success => "success",
+            };
+            f.insert("result".into(), name.into());
         }
         _ => {}
     }
@@ -826,5 +835,38 @@ fn describe_alloc(api: &str, events: &[AllocEvent], addr: u64, here: &Here) -> S
     match page {
         Some((order, pfn)) => format!("order-{order} block at pfn {pfn:#x} from {api}() at {at}"),
         None => format!("{api}() at {at}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alloc::event::CompactPriority;
+
+    #[test]
+    fn compaction_result_field_is_the_lower_case_variant_name() {
+        for result in [
+            CompactResult::NotSuitableZone,
+            CompactResult::Skipped,
+            CompactResult::Deferred,
+            CompactResult::Complete,
+            CompactResult::Success,
+        ] {
+            let e = AllocEvent::Compaction {
+                function: "__alloc_pages_direct_compact",
+                order: 3,
+                priority: CompactPriority::SyncFull,
+                result,
+                zone: None,
+                migrated: 0,
+                why: String::new(),
+            };
+            let f = event_fields(&e);
+            assert_eq!(
+                f.get("result"),
+                Some(&format!("{result:?}").to_lowercase()),
+                "{result:?}"
+            );
+        }
     }
 }
