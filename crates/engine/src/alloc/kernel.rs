@@ -2,9 +2,9 @@
 //! with real page-state changes, swap, processes that own memory, shrinkers, kswapd,
 //! declared hazards and background pressure.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
-use crate::small_map::{SmallMap, SmallSet};
+use crate::small_map::{SmallMap, SmallSet, U64Map};
 
 use serde::{Deserialize, Serialize};
 
@@ -258,7 +258,7 @@ pub struct Kernel {
     /// (pid, device index) pairs: task `pid` is running `rpm_resume` for the device.
     pub(crate) resuming: Vec<(u32, usize)>,
     pub(crate) compact_defer: SmallMap<ZoneId, CompactDefer>,
-    pub(crate) allocations: BTreeMap<u64, Allocation>,
+    pub(crate) allocations: U64Map<Allocation>,
     pub(crate) next_vmalloc: u64,
     pub(crate) lockdep_reported: SmallSet<String>,
     pub(crate) sites: Vec<String>,
@@ -324,7 +324,7 @@ impl Kernel {
             devices: Vec::new(),
             resuming: Vec::new(),
             compact_defer: SmallMap::new(),
-            allocations: BTreeMap::new(),
+            allocations: U64Map::new(),
             next_vmalloc: VMALLOC_START,
             lockdep_reported: SmallSet::new(),
             sites: vec![String::new()],

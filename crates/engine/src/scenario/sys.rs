@@ -4,8 +4,6 @@
 //! work that runs after every step. Kernel events become log entries, slow-path
 //! decisions and the step's allocation view here; no kernel rule is applied.
 
-use std::collections::BTreeMap;
-
 use crate::alloc::event::CompactResult;
 use crate::alloc::{AllocEvent, AllocResult, Current, Kernel};
 use crate::event::{Event, EventSink};
@@ -17,6 +15,7 @@ use crate::scenario::exec::{Cx, emit, stop_task};
 use crate::scenario::interp::{Flow, Here, Interp, RunState, StepOut};
 use crate::scenario::run::Fields;
 use crate::scenario::value::{Object, Value};
+use crate::small_map::U64Map;
 use crate::task::CallSite;
 use crate::version::KernelVersion;
 
@@ -432,7 +431,7 @@ impl Sys {
         let int = |i: usize| args.get(i).and_then(|v| v.as_int()).unwrap_or(0);
         let gfp_at = |i: usize| args.get(i).and_then(|v| v.as_gfp()).unwrap_or_default();
         let addr_at = |i: usize| args.get(i).and_then(|v| v.as_int()).unwrap_or(0) as u64;
-        let cache_at = |objects: &BTreeMap<u64, Object>, i: usize| match args.get(i) {
+        let cache_at = |objects: &U64Map<Object>, i: usize| match args.get(i) {
             Some(Value::Ptr { addr }) => objects
                 .get(addr)
                 .filter(|o| o.api == "kmem_cache_create")
