@@ -28,7 +28,7 @@ pub fn main(args: &[String]) -> i32 {
         .max()
         .unwrap_or(0);
     for e in library::LIBRARY {
-        println!("{:width$}  {}", e.name, e.title());
+        println!("{:width$}  {}", e.name, e.title);
         if long {
             println!("{:width$}  teaches: {}", "", e.teaches());
             println!("{:width$}  source:  {}", "", e.citation());

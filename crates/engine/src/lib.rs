@@ -15,6 +15,8 @@ pub mod gfp;
 pub mod mem;
 pub mod rng;
 pub mod scenario;
+mod small_map;
+mod sort;
 pub mod task;
 pub mod version;
 pub mod view;

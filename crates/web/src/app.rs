@@ -73,11 +73,18 @@ pub struct AppState {
     pub citation: Option<AttrValue>,
     /// Message about the last breakpoint run (e.g. "no direct reclaim until the end").
     pub notice: Option<AttrValue>,
+    /// A built-in scenario whose text is being fetched; the current one stays on screen
+    /// until it arrives.
+    pub loading: Option<AttrValue>,
+    /// The URL's `step=` while the URL's scenario is still being fetched.
+    boot_step: Option<u64>,
 }
 
 impl PartialEq for AppState {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.session, &other.session)
+            && Rc::ptr_eq(&self.library, &other.library)
+            && self.loading == other.loading
             && self.scenario == other.scenario
             && self.text == other.text
             && self.snapshot == other.snapshot
@@ -105,6 +112,8 @@ pub enum Action {
     Play(bool),
     Speed(u32),
     Select(AttrValue),
+    /// A built-in scenario's text arrived (or could not be fetched: the reason).
+    Fetched(AttrValue, Result<String, String>),
     Edit(String),
     /// Debounced re-parse of edit generation `n`.
     Reparse(u64),
@@ -126,9 +135,15 @@ impl AppState {
         let (params, mut errors) = url::parse(&dom::query_string());
         let library: Rc<[ScenarioItem]> = Rc::from(session::builtins());
         let mut scenario = session::default_scenario().to_string();
+        let mut loading = None;
         if let Some(name) = &params.scenario {
-            if library.iter().any(|s| s.name == name.as_str()) {
-                scenario.clone_from(name);
+            if let Some(item) = library.iter().find(|s| s.name == name.as_str()) {
+                if item.source.is_some() {
+                    scenario.clone_from(name);
+                } else {
+                    // Fetched by the App's effect; the default stays until it arrives.
+                    loading = Some(AttrValue::Static(item.name));
+                }
             } else {
                 let known: Vec<&str> = library.iter().map(|s| s.name).collect();
                 errors.push(format!(
@@ -166,25 +181,14 @@ impl AppState {
             notice: None,
             teaches: None,
             citation: None,
+            boot_step: if loading.is_some() { params.step } else { None },
+            loading,
         };
         state.load_scenario();
-        if let Some(step) = params.step {
-            if state.snapshot.is_some() {
-                state.apply(&Cmd::Seek(step));
-                if let Some(snap) = &state.snapshot
-                    && snap.step != step
-                {
-                    errors.push(format!(
-                        "URL parameter step={step} is past the end of this run: it has {} steps; \
-                         showing step {}",
-                        snap.known, snap.step
-                    ));
-                }
-            } else {
-                errors.push(format!(
-                    "URL parameter step={step} ignored: the scenario has errors"
-                ));
-            }
+        if let Some(step) = params.step
+            && state.loading.is_none()
+        {
+            errors.extend(state.seek_to_url_step(step));
         }
         let mut all = state.errors.to_vec();
         all.extend(errors);
@@ -192,18 +196,36 @@ impl AppState {
         state
     }
 
-    fn builtin_source(&self) -> Option<&'static str> {
+    /// Seeks to the URL's `step=`; the message says why it could not be honoured.
+    fn seek_to_url_step(&mut self, step: u64) -> Option<String> {
+        if self.snapshot.is_none() {
+            return Some(format!(
+                "URL parameter step={step} ignored: the scenario has errors"
+            ));
+        }
+        self.apply(&Cmd::Seek(step));
+        let snap = self.snapshot.as_ref()?;
+        (snap.step != step).then(|| {
+            format!(
+                "URL parameter step={step} is past the end of this run: it has {} steps; \
+                 showing step {}",
+                snap.known, snap.step
+            )
+        })
+    }
+
+    fn builtin_source(&self) -> Option<AttrValue> {
         self.library
             .iter()
             .find(|s| s.name == self.scenario.as_str())
-            .map(|s| s.source)
+            .and_then(|s| s.source.clone())
     }
 
     /// Loads the current scenario: the user's saved edit if any, else the built-in text.
     fn load_scenario(&mut self) {
         let builtin = self.builtin_source().unwrap_or_default();
         let text = dom::load(&edit_key(&self.scenario)).unwrap_or_else(|| builtin.to_string());
-        self.edited = text != builtin;
+        self.edited = text != builtin.as_str();
         self.text = AttrValue::from(text);
         self.start_text();
     }
@@ -312,18 +334,29 @@ impl Reducible for AppState {
             }
             Action::Speed(v) => s.speed = v,
             Action::Select(name) => {
+                s.boot_step = None;
                 if name == s.scenario {
-                    return self;
+                    s.loading = None;
+                    s.notice = None;
+                    return Rc::new(s);
                 }
-                s.scenario = name;
-                s.load_scenario();
+                let known = s.library.iter().find(|x| x.name == name.as_str());
+                if known.is_some_and(|x| x.source.is_none()) {
+                    s.notice = Some(AttrValue::from(format!("Loading {name}…")));
+                    s.loading = Some(name);
+                } else {
+                    s.loading = None;
+                    s.scenario = name;
+                    s.load_scenario();
+                }
             }
+            Action::Fetched(name, result) => return s.fetched(name, result),
             Action::Edit(text) => {
                 if text == s.text.as_str() {
                     return self;
                 }
                 let builtin = s.builtin_source().unwrap_or_default();
-                s.edited = text != builtin;
+                s.edited = text != builtin.as_str();
                 if s.edited {
                     dom::save(&edit_key(&s.scenario), &text);
                 } else {
@@ -381,6 +414,48 @@ impl Reducible for AppState {
 }
 
 impl AppState {
+    /// A fetch of `name`'s text ended: keep the text, and open it if it is still wanted;
+    /// on failure say so in the banner and keep the current scenario and its run.
+    fn fetched(mut self, name: AttrValue, result: Result<String, String>) -> Rc<Self> {
+        let wanted = self.loading.as_ref() == Some(&name);
+        match result {
+            Ok(text) => {
+                let mut library = self.library.to_vec();
+                if let Some(item) = library.iter_mut().find(|x| x.name == name.as_str()) {
+                    item.source = Some(AttrValue::from(text));
+                }
+                self.library = Rc::from(library);
+                if wanted {
+                    self.loading = None;
+                    self.notice = None;
+                    self.scenario = name;
+                    self.load_scenario();
+                    if let Some(step) = self.boot_step.take() {
+                        let mut all = self.errors.to_vec();
+                        all.extend(self.seek_to_url_step(step));
+                        self.errors = Rc::from(all);
+                    }
+                }
+            }
+            Err(reason) if wanted => {
+                self.loading = None;
+                self.notice = None;
+                self.boot_step = None;
+                let mut all = self.errors.to_vec();
+                all.push(format!(
+                    "Could not load the built-in scenario {name} ({}: {reason}); still showing {}.",
+                    session::builtin_url(&name),
+                    self.scenario
+                ));
+                self.errors = Rc::from(all);
+                dom::show_picked(&self.scenario);
+            }
+            // A superseded choice failed: nobody is waiting for it.
+            Err(_) => return Rc::new(self),
+        }
+        Rc::new(self)
+    }
+
     fn key(mut self, key: KeyAction) -> Rc<Self> {
         let cmd = match key {
             KeyAction::Step => Some(Cmd::Step),
@@ -633,8 +708,26 @@ pub fn App() -> Html {
         }
     });
 
-    // Ready flag for the end-to-end tests, once the first view is on screen.
-    use_effect_with((), |()| dom::mark_ready());
+    // Fetches a built-in scenario's text when one is picked that is not compiled in.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with(state.loading.clone(), move |loading| {
+            if let Some(name) = loading.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = dom::fetch_text(&session::builtin_url(&name)).await;
+                    dispatcher.dispatch(Action::Fetched(name, result));
+                });
+            }
+        });
+    }
+
+    // Ready flag for the end-to-end tests, once the first view (of the URL's scenario) is
+    // on screen.
+    use_effect_with(state.loading.is_none(), |&idle| {
+        if idle {
+            dom::mark_ready();
+        }
+    });
 
     // Built once: stable callbacks keep the props of unchanged components equal.
     let cbs = {

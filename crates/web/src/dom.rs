@@ -1,6 +1,7 @@
 //! Small browser helpers: the panic banner, localStorage, the URL, the ready flag.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// Installs a panic hook that logs to the console *and* puts a visible banner on the
 /// page, so that a bug never leaves a blank or silently frozen page.
@@ -64,6 +65,54 @@ pub fn forget(key: &str) {
 pub fn mark_ready() {
     if let Some(w) = web_sys::window() {
         js_sys::Reflect::set(&w, &JsValue::from_str("__gfpscope_ready"), &JsValue::TRUE).ok();
+    }
+}
+
+/// Fetches a text file by URL (relative URLs resolve against the page, so `dist/` works
+/// under any sub-path). `Err` carries a one-line reason: the network error or HTTP status.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| js_error(&e))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "the fetch did not return a Response".to_string())?;
+    if !response.ok() {
+        return Err(format!(
+            "HTTP {} {}",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let text = JsFuture::from(response.text().map_err(|e| js_error(&e))?)
+        .await
+        .map_err(|e| js_error(&e))?;
+    text.as_string()
+        .ok_or_else(|| "the response is not text".to_string())
+}
+
+/// The message of a JS exception (`TypeError: Failed to fetch`, ...).
+fn js_error(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "network error".to_string())
+}
+
+/// Puts the scenario picker back on `name` (after a choice that could not be loaded, the
+/// `<select>` would otherwise keep showing it: its props did not change).
+pub fn show_picked(name: &str) {
+    if let Some(select) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("select[data-testid=scenario-picker]")
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+    {
+        select.set_value(name);
     }
 }
 

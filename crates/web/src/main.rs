@@ -4,7 +4,9 @@
 mod anim;
 mod app;
 mod background;
+mod canvas_backend;
 mod components;
+mod decimal;
 mod dom;
 mod keys;
 mod paint;

@@ -220,14 +220,14 @@ impl Detail {
     }
 }
 
-/// A built-in scenario as the picker shows it (all text from its header).
+/// A built-in scenario as the picker shows it (the title is from its header).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioItem {
     pub name: &'static str,
     pub title: AttrValue,
-    pub teaches: AttrValue,
-    pub citation: AttrValue,
-    pub source: &'static str,
+    /// The text once known: the default is compiled in, the others are fetched from
+    /// `library/NAME.c` when first picked (the engine is built without them).
+    pub source: Option<AttrValue>,
 }
 
 /// The built-in library.
@@ -236,12 +236,15 @@ pub fn builtins() -> Vec<ScenarioItem> {
         .iter()
         .map(|e| ScenarioItem {
             name: e.name,
-            title: AttrValue::from(e.title()),
-            teaches: AttrValue::from(e.teaches()),
-            citation: AttrValue::from(e.citation()),
-            source: e.source,
+            title: AttrValue::Static(e.title),
+            source: e.embedded_source().map(AttrValue::Static),
         })
         .collect()
+}
+
+/// Where the web app fetches a built-in scenario's text from, relative to the page.
+pub fn builtin_url(name: &str) -> String {
+    format!("library/{name}.c")
 }
 
 /// Name of the scenario the page opens on.

@@ -139,7 +139,7 @@ impl Kernel {
         cur.kstack.push("__alloc_pages_direct_compact");
         let mut rc = CompactResult::Skipped;
         for &zid in &ac.zonelist {
-            let defer = self.compact_defer.entry(zid).or_default();
+            let defer = self.compact_defer.get_or_default(zid);
             if prio > CompactPriority::SyncFull && defer.deferred(ac.order) {
                 rc = rc.max(CompactResult::Deferred);
                 emit(
@@ -175,7 +175,7 @@ impl Kernel {
                     why,
                 },
             );
-            let defer = self.compact_defer.entry(zid).or_default();
+            let defer = self.compact_defer.get_or_default(zid);
             if status == CompactResult::Success {
                 defer.reset(ac.order, false);
                 break;
@@ -193,8 +193,7 @@ impl Kernel {
             self.get_page_from_freelist(ac, ac.gfp, alloc_flags, Attempt::AfterCompaction, sink);
         if let Some(g) = page {
             self.compact_defer
-                .entry(g.zone)
-                .or_default()
+                .get_or_default(g.zone)
                 .reset(ac.order, true);
             self.stat.compactsuccess += 1;
         } else {

@@ -148,7 +148,7 @@ impl Kernel {
                 .ctx
                 .locks
                 .iter()
-                .filter(|l| self.fs_reclaim_locks.contains(&normalize_lock(&l.name)))
+                .filter(|l| self.fs_reclaim_locks.contains_key(&normalize_lock(&l.name)))
                 .map(|l| (l.name.clone(), l.kind.sleeps(), l.site.function.clone()))
                 .collect();
             for (name, sleeping, at) in held {
@@ -157,7 +157,7 @@ impl Kernel {
                 if !self.lockdep_reported.is_empty() {
                     break;
                 }
-                self.lockdep_reported.insert(normalize_lock(&name));
+                self.lockdep_reported.insert(normalize_lock(&name), ());
                 let lock = report::LockdepLock {
                     name: name.clone(),
                     sleeping,

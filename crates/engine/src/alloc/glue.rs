@@ -33,7 +33,7 @@ pub fn gfp_migratetype(gfp: Gfp) -> MigrateType {
 pub fn zonelist(machine: &Machine, node: u16, highest: ZoneType) -> Vec<ZoneId> {
     let mut out = Vec::new();
     let mut nodes: Vec<u16> = machine.nodes().iter().map(crate::mem::Node::id).collect();
-    nodes.sort_by_key(|&n| (n != node, n));
+    crate::sort::sort_by_u64_key(&mut nodes, |&n| (u64::from(n != node) << 16) | u64::from(n));
     for n in nodes {
         if let Some(nd) = machine.node(n) {
             let mut zs: Vec<ZoneId> = nd
@@ -42,7 +42,7 @@ pub fn zonelist(machine: &Machine, node: u16, highest: ZoneType) -> Vec<ZoneId> 
                 .filter(|z| z.is_populated() && z.managed_pages() > 0 && z.zone_type() <= highest)
                 .map(crate::mem::Zone::id)
                 .collect();
-            zs.sort_by_key(|id| std::cmp::Reverse(id.zone));
+            crate::sort::sort_by_u64_key(&mut zs, |id| u64::MAX - id.zone as u64);
             out.extend(zs);
         }
     }

@@ -2,7 +2,9 @@
 //! with real page-state changes, swap, processes that own memory, shrinkers, kswapd,
 //! declared hazards and background pressure.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::small_map::{SmallMap, SmallSet, U64Map};
 
 use serde::{Deserialize, Serialize};
 
@@ -246,19 +248,19 @@ pub struct Kernel {
     pub(crate) meta: Vec<PageMeta>,
     pub(crate) lru: Vec<NodeLru>,
     /// Page counts per (zone, list), keyed by zone.
-    pub(crate) lru_count: BTreeMap<ZoneId, [u64; 4]>,
+    pub(crate) lru_count: SmallMap<ZoneId, [u64; 4]>,
     pub(crate) swap_used: u64,
     pub(crate) procs: Vec<Process>,
     pub(crate) shrinkers: Vec<Shrinker>,
     pub(crate) kswapd: Vec<Kswapd>,
-    pub(crate) fs_reclaim_locks: BTreeSet<String>,
+    pub(crate) fs_reclaim_locks: SmallSet<String>,
     pub(crate) devices: Vec<Device>,
     /// (pid, device index) pairs: task `pid` is running `rpm_resume` for the device.
     pub(crate) resuming: Vec<(u32, usize)>,
-    pub(crate) compact_defer: BTreeMap<ZoneId, CompactDefer>,
-    pub(crate) allocations: BTreeMap<u64, Allocation>,
+    pub(crate) compact_defer: SmallMap<ZoneId, CompactDefer>,
+    pub(crate) allocations: U64Map<Allocation>,
     pub(crate) next_vmalloc: u64,
-    pub(crate) lockdep_reported: BTreeSet<String>,
+    pub(crate) lockdep_reported: SmallSet<String>,
     pub(crate) sites: Vec<String>,
     pub(crate) stat: VmStat,
     /// Pages under writeback, completing at the next [`Kernel::tick`].
@@ -287,7 +289,7 @@ impl Kernel {
     pub fn new(machine: Machine, config: KernelConfig) -> Kernel {
         let max_pfn = machine.max_pfn() as usize;
         let nodes = machine.nodes().len().max(1);
-        let mut lru_count = BTreeMap::new();
+        let mut lru_count = SmallMap::new();
         for z in machine.zones() {
             lru_count.insert(z.id(), [0; 4]);
         }
@@ -318,13 +320,13 @@ impl Kernel {
                 };
                 nodes
             ],
-            fs_reclaim_locks: BTreeSet::new(),
+            fs_reclaim_locks: SmallSet::new(),
             devices: Vec::new(),
             resuming: Vec::new(),
-            compact_defer: BTreeMap::new(),
-            allocations: BTreeMap::new(),
+            compact_defer: SmallMap::new(),
+            allocations: U64Map::new(),
             next_vmalloc: VMALLOC_START,
-            lockdep_reported: BTreeSet::new(),
+            lockdep_reported: SmallSet::new(),
             sites: vec![String::new()],
             stat: VmStat::default(),
             writeback: Vec::new(),
@@ -617,7 +619,7 @@ impl Kernel {
     /// Declares a lock that filesystem reclaim takes (`__taken_by_fs_reclaim`): holding it
     /// across a `__GFP_FS` allocation is the fs_reclaim recursion hazard.
     pub fn declare_fs_reclaim_lock(&mut self, name: &str) {
-        self.fs_reclaim_locks.insert(normalize_lock(name));
+        self.fs_reclaim_locks.insert(normalize_lock(name), ());
     }
 
     /// Declares a runtime-PM device; returns its index.

@@ -398,7 +398,7 @@ impl Kernel {
     /// LRU pages of `node` in zones ≤ `idx`, per list.
     fn eligible_lru(&self, node: u16, idx: ZoneType) -> [u64; 4] {
         let mut t = [0u64; 4];
-        for (zid, c) in &self.lru_count {
+        for (zid, c) in self.lru_count.iter() {
             if zid.node == node && zid.zone <= idx {
                 for (a, b) in t.iter_mut().zip(c) {
                     *a += b;
@@ -825,7 +825,7 @@ impl Kernel {
             .ctx
             .locks
             .iter()
-            .find(|l| self.fs_reclaim_locks.contains(&normalize_lock(&l.name)))
+            .find(|l| self.fs_reclaim_locks.contains_key(&normalize_lock(&l.name)))
             .map(|l| l.name.clone())
         else {
             return false;

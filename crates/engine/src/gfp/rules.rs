@@ -102,7 +102,7 @@ pub fn zonelist_order(highest: ZoneType, populated: &[ZoneType]) -> Vec<ZoneType
         .copied()
         .filter(|z| *z <= highest)
         .collect();
-    zones.sort();
+    crate::sort::sort_by_u64_key(&mut zones, |z| *z as u64);
     zones.dedup();
     zones.reverse();
     zones

@@ -28,7 +28,7 @@ pub fn gfp_view_raw(raw: u32, layout: &Layout) -> GfpView {
         .filter(|(_, v)| *v != 0)
         .copied()
         .collect();
-    flags.sort_by_key(|(_, v)| *v);
+    crate::sort::sort_by_u64_key(&mut flags, |(_, v)| u64::from(*v));
     let mut bits: Vec<GfpBitView> = flags
         .iter()
         .map(|(flag, value)| {

@@ -286,7 +286,7 @@ impl Machine {
         let max = self.max_pfn() as usize;
         out.reserve(max);
         let mut zones: Vec<&Zone> = self.zones().filter(|z| z.spanned_pages() > 0).collect();
-        zones.sort_by_key(|z| z.start_pfn());
+        crate::sort::sort_by_u64_key(&mut zones, |z| z.start_pfn());
         for z in zones {
             let start = z.start_pfn() as usize;
             if out.len() < start {
@@ -474,7 +474,7 @@ impl Machine {
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut prev_end = 0u64;
         let mut zones: Vec<&Zone> = self.zones().filter(|z| z.spanned_pages() > 0).collect();
-        zones.sort_by_key(|z| z.start_pfn());
+        crate::sort::sort_by_u64_key(&mut zones, |z| z.start_pfn());
         for z in zones {
             if z.start_pfn() < prev_end {
                 return Err(format!("{} overlaps the previous zone", z.id()));

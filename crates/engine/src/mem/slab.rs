@@ -12,7 +12,7 @@
 //! (order, gfp) attempts → the slow path (`alloc/`) allocates pages →
 //! [`Machine::slab_add_slab`] adds them.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,7 @@ use super::{
 };
 use crate::event::{Event, EventSink};
 use crate::gfp::Gfp;
+use crate::small_map::U64Map;
 use crate::view::SlabCacheView;
 
 /// `KMALLOC_SHIFT_LOW` on x86 (`ARCH_KMALLOC_MINALIGN` = 8).
@@ -297,7 +298,7 @@ pub struct KmemCache {
     min_partial: u32,
     /// A reclaimable cache's owner (e.g. "ext4 superblock"), whose shrinker frees its objects.
     shrinker_owner: Option<String>,
-    slabs: BTreeMap<u64, Slab>,
+    slabs: U64Map<Slab>,
     /// Node partial list (head first).
     partial: VecDeque<u64>,
     /// The active slab of the (single modelled) CPU.
@@ -665,7 +666,7 @@ impl Slub {
             allocflags,
             min_partial,
             shrinker_owner: None,
-            slabs: BTreeMap::new(),
+            slabs: U64Map::new(),
             partial: VecDeque::new(),
             cpu_slab: None,
             lru: VecDeque::new(),
@@ -810,7 +811,7 @@ impl Slub {
         let pfn = off / PAGE_SIZE;
         for c in &self.caches {
             // The slab containing pfn starts at or below it.
-            if let Some((&spfn, s)) = c.slabs.range(..=pfn).next_back()
+            if let Some((spfn, s)) = c.slabs.last_in(..=pfn)
                 && pfn < spfn + (1 << s.order)
             {
                 let index = ((off - spfn * PAGE_SIZE) / u64::from(c.size)) as u32;
@@ -967,7 +968,7 @@ impl Slub {
         let mut slab_pages_by_cache = vec![0u64; self.caches.len()];
         for c in &self.caches {
             let mut reclaimable = 0u64;
-            for (&pfn, s) in &c.slabs {
+            for (pfn, s) in c.slabs.iter() {
                 let name = &c.name;
                 if machine.allocated_block(Pfn(pfn)) != Some((Pfn(pfn), s.order)) {
                     return Err(format!(
@@ -1262,7 +1263,7 @@ impl Machine {
             .slabs
             .iter()
             .filter(|(_, s)| s.inuse == 0)
-            .map(|(&p, s)| (p, s.order))
+            .map(|(p, s)| (p, s.order))
             .collect();
         for &(p, _) in &empty {
             c.slabs.remove(&p);

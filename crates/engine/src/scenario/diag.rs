@@ -127,8 +127,15 @@ impl Diagnostic {
 #[must_use]
 pub fn render_all(diags: &[Diagnostic], source: &str) -> String {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
-    sorted.sort_by_key(|d| (d.span.offset, d.severity));
+    crate::sort::sort_by_u64_key(&mut sorted, |d| d.position_key());
     sorted.iter().map(|d| d.render(source)).collect()
+}
+
+impl Diagnostic {
+    /// Sort key: source position, then severity (errors before warnings at one offset).
+    pub(crate) fn position_key(&self) -> u64 {
+        (u64::from(self.span.offset) << 8) | self.severity as u64
+    }
 }
 
 /// Maps byte offsets to 1-based line and character column.

@@ -4,7 +4,7 @@
 //! Allocation and free builtins go to [`crate::scenario::sys::Sys`], which owns
 //! the kernel model.
 
-use std::collections::BTreeMap;
+use crate::scenario::run::Fields;
 use std::fmt::Write as _;
 
 use crate::context::{ContextEvent, IRQ_FLAGS_DISABLED, IRQ_FLAGS_ENABLED};
@@ -26,13 +26,7 @@ pub struct Cx<'a> {
 }
 
 /// Push a log entry located at task `t`'s current statement.
-pub fn emit(
-    out: &mut StepOut,
-    here: &Here,
-    kind: &str,
-    text: impl Into<String>,
-    fields: BTreeMap<String, String>,
-) {
+pub fn emit(out: &mut StepOut, here: &Here, kind: &str, text: impl Into<String>, fields: Fields) {
     out.entries.push(Emitted {
         kind: kind.to_string(),
         text: text.into(),
@@ -43,8 +37,8 @@ pub fn emit(
     });
 }
 
-fn no_fields() -> BTreeMap<String, String> {
-    BTreeMap::new()
+fn no_fields() -> Fields {
+    Fields::default()
 }
 
 /// Stop task `t` with a verdict (logged as `task_stopped`).

@@ -228,7 +228,7 @@ pub struct Emitted {
     pub task: String,
     pub function: Option<String>,
     pub line: Option<u32>,
-    pub fields: std::collections::BTreeMap<String, String>,
+    pub fields: crate::scenario::run::Fields,
 }
 
 /// Why a builtin could not complete this step.
@@ -256,7 +256,7 @@ pub struct Interp {
     pub tasks: Vec<TaskState>,
     pub globals: Vec<Value>,
     /// Live objects by address (see [`Object`]).
-    pub objects: std::collections::BTreeMap<u64, Object>,
+    pub objects: crate::small_map::U64Map<Object>,
     pub locks: Vec<LockState>,
     pub devices: Vec<DeviceState>,
     pub sched: sched::Sched,
@@ -336,7 +336,7 @@ impl Interp {
         }
         Interp {
             globals: vec![Value::Uninit; prog.globals.len()],
-            objects: std::collections::BTreeMap::new(),
+            objects: crate::small_map::U64Map::new(),
             locks: vec![LockState::default(); s.locks.len()],
             devices: DeviceState::from_scenario(s),
             sched,

@@ -2,10 +2,18 @@
 //!
 //! Each file's settings header carries its title, its teaching point (`teaches:`) and its
 //! source citation (`source:`); [`Entry`] reads them from there so the list and the files
-//! cannot drift apart.
+//! cannot drift apart. Only the title is repeated in [`LIBRARY`] (tested), so that a front
+//! end built without the texts can still list them.
+//!
+//! The texts are compiled in with the default feature `embedded-library` (the CLI and the
+//! tests use it). The web app turns it off to keep its bundle small: it embeds only
+//! [`DEFAULT_SOURCE`] and fetches `library/NAME.c`, which trunk copies into `dist/`.
 
+#[cfg(feature = "embedded-library")]
 use crate::scenario::diag::LineIndex;
+#[cfg(feature = "embedded-library")]
 use crate::scenario::header::{Header, looks_like_header, parse_header};
+#[cfg(feature = "embedded-library")]
 use crate::scenario::lexer::lex;
 
 /// One built-in scenario.
@@ -15,44 +23,142 @@ pub struct Entry {
     pub name: &'static str,
     /// Section of `shared/reference/scenarios.md` it models.
     pub reference: &'static str,
-    /// The scenario source.
+    /// `title:` of the file's header, kept here so that a front end can list the library
+    /// without the texts (a test checks that it equals the header's).
+    pub title: &'static str,
+    /// The scenario source (feature `embedded-library`, on by default). Without the
+    /// feature only the default's text is in the binary ([`DEFAULT_SOURCE`]); a front end
+    /// gets the others as files (the web app fetches `library/NAME.c`).
+    #[cfg(feature = "embedded-library")]
     pub source: &'static str,
+}
+
+/// The default's name, usable where a literal is needed.
+macro_rules! default_name {
+    () => {
+        "xfs_create"
+    };
 }
 
 /// The scenario the app opens first: short, and shows a `memalloc_nofs_save()` scope
 /// changing an allocation deep in a call chain.
-pub const DEFAULT: &str = "xfs_create";
+pub const DEFAULT: &str = default_name!();
 
+/// The default scenario's text, embedded with or without the `embedded-library` feature
+/// so that a front end can show its first screen without fetching anything.
+pub static DEFAULT_SOURCE: &str = include_str!(concat!("library/", default_name!(), ".c"));
+
+#[cfg(feature = "embedded-library")]
 macro_rules! entry {
-    ($name:literal, $reference:literal) => {
+    ($name:literal, $reference:literal, $title:literal) => {
         Entry {
             name: $name,
             reference: $reference,
+            title: $title,
             source: include_str!(concat!("library/", $name, ".c")),
+        }
+    };
+}
+
+#[cfg(not(feature = "embedded-library"))]
+macro_rules! entry {
+    ($name:literal, $reference:literal, $title:literal) => {
+        Entry {
+            name: $name,
+            reference: $reference,
+            title: $title,
         }
     };
 }
 
 /// Every built-in scenario, the default first, then in reference order.
 pub static LIBRARY: &[Entry] = &[
-    entry!("xfs_create", "§2"),
-    entry!("open_baseline", "§1"),
-    entry!("xfs_create_noscope", "§2"),
-    entry!("xfs_trans_roll_6_12", "§3"),
-    entry!("xfs_trans_roll_6_1", "§3"),
-    entry!("ext4_jbd2", "§4"),
-    entry!("runtime_pm_resume", "§5"),
-    entry!("usb_storage_reset", "§6"),
-    entry!("usbnet_rx", "§7"),
-    entry!("usbnet_rx_sleep_in_atomic", "§7"),
-    entry!("virtio_net_refill", "§8"),
-    entry!("nfs_rpciod", "§9"),
-    entry!("loop_worker", "§10"),
-    entry!("direct_reclaim_zswap", "§11"),
-    entry!("xfs_nofail_in_reclaim", "§12"),
-    entry!("thp_fault", "§13"),
-    entry!("kvmalloc_fallback", "§14"),
-    entry!("gfp_nofs_just_in_case", "§4, §16"),
+    entry!(
+        "xfs_create",
+        "§2",
+        "XFS create: one NOFS scope reaches an allocation four calls deeper"
+    ),
+    entry!("open_baseline", "§1", "open(2): the GFP_KERNEL baseline"),
+    entry!(
+        "xfs_create_noscope",
+        "§2",
+        "fs_reclaim recursion: the same XFS create without its NOFS scope"
+    ),
+    entry!(
+        "xfs_trans_roll_6_12",
+        "§3",
+        "XFS transaction roll inside the inodegc worker (6.12 restore semantics)"
+    ),
+    entry!(
+        "xfs_trans_roll_6_1",
+        "§3",
+        "XFS transaction roll inside the inodegc worker (6.1 restore semantics: NOFS lost)"
+    ),
+    entry!(
+        "ext4_jbd2",
+        "§4",
+        "ext4 writeback: a lock-tied scope, the jbd2 handle scope, and a redundant GFP_NOFS"
+    ),
+    entry!(
+        "runtime_pm_resume",
+        "§5",
+        "Runtime-PM resume of a USB disk: the memalloc_noio device flag"
+    ),
+    entry!(
+        "usb_storage_reset",
+        "§6",
+        "usb-storage error handling resets the device inside a NOIO scope"
+    ),
+    entry!(
+        "usbnet_rx",
+        "§7",
+        "usbnet: one gfp argument travels from a completion handler to the host controller"
+    ),
+    entry!(
+        "usbnet_rx_sleep_in_atomic",
+        "§7",
+        "usbnet: GFP_KERNEL in a completion handler (sleeping in atomic context)"
+    ),
+    entry!(
+        "virtio_net_refill",
+        "§8",
+        "virtio-net NAPI refill: GFP_ATOMIC now, GFP_KERNEL later from a work item"
+    ),
+    entry!(
+        "nfs_rpciod",
+        "§9",
+        "NFS writeback over SUNRPC: rpciod runs in a NOFS scope and asks for fail-fast memory"
+    ),
+    entry!(
+        "loop_worker",
+        "§10",
+        "loop: a block driver that calls into a filesystem marks its worker NOIO"
+    ),
+    entry!(
+        "direct_reclaim_zswap",
+        "§11",
+        "Reclaim allocates too: PF_MEMALLOC in direct reclaim and kswapd (swap-out through zswap)"
+    ),
+    entry!(
+        "xfs_nofail_in_reclaim",
+        "§12",
+        "A must-succeed XFS transaction reached from inside reclaim (__GFP_NOFAIL under PF_MEMALLOC)"
+    ),
+    entry!(
+        "thp_fault",
+        "§13",
+        "THP page fault: an order-9 allocation that lives or dies by compaction"
+    ),
+    entry!(
+        "kvmalloc_fallback",
+        "§14",
+        "kvmalloc: a fail-fast kmalloc first, then vmalloc (which turns NOFS into a scope)"
+    ),
+    entry!(
+        "gfp_nofs_just_in_case",
+        "§4, §16",
+        "\"GFP_NOFS just in case\" against the scoped version of the same code"
+    ),
 ];
 
 /// Looks a built-in up by name (with or without a trailing `.c`).
@@ -75,6 +181,23 @@ impl Entry {
         format!("{}.c", self.name)
     }
 
+    /// The text if this build has it: every entry with the `embedded-library` feature,
+    /// otherwise only the default.
+    #[must_use]
+    pub fn embedded_source(&self) -> Option<&'static str> {
+        #[cfg(feature = "embedded-library")]
+        {
+            Some(self.source)
+        }
+        #[cfg(not(feature = "embedded-library"))]
+        {
+            (self.name == DEFAULT).then_some(DEFAULT_SOURCE)
+        }
+    }
+}
+
+#[cfg(feature = "embedded-library")]
+impl Entry {
     /// The parsed settings header (defaults if the file has none).
     #[must_use]
     pub fn header(&self) -> Header {
@@ -97,12 +220,6 @@ impl Entry {
         }
     }
 
-    /// `title:` from the header.
-    #[must_use]
-    pub fn title(&self) -> String {
-        self.header().title.unwrap_or_else(|| self.name.to_string())
-    }
-
     /// `teaches:` from the header: the teaching point, one sentence.
     #[must_use]
     pub fn teaches(&self) -> String {
@@ -116,7 +233,7 @@ impl Entry {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "embedded-library"))]
 mod tests {
     use super::*;
     use crate::scenario::{Severity, parse_with_warnings};
@@ -176,6 +293,21 @@ mod tests {
                 "{}: seed",
                 e.name
             );
+        }
+    }
+
+    #[test]
+    fn listed_titles_are_the_headers_titles() {
+        for e in LIBRARY {
+            assert_eq!(Some(e.title), e.header().title.as_deref(), "{}", e.name);
+        }
+    }
+
+    #[test]
+    fn the_default_text_is_embedded_on_its_own() {
+        assert_eq!(DEFAULT_SOURCE, default_entry().source);
+        for e in LIBRARY {
+            assert_eq!(e.embedded_source(), Some(e.source), "{}", e.name);
         }
     }
 

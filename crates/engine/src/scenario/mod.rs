@@ -42,7 +42,7 @@ pub fn parse(file_name: &str, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
             .into_iter()
             .filter(|d| d.severity == Severity::Error)
             .collect();
-        errs.sort_by_key(|d| d.span.offset);
+        crate::sort::sort_by_u64_key(&mut errs, |d| u64::from(d.span.offset));
         Err(errs)
     } else {
         Ok(scenario)
@@ -54,7 +54,7 @@ pub fn parse(file_name: &str, src: &str) -> Result<Scenario, Vec<Diagnostic>> {
 pub fn parse_with_warnings(file_name: &str, src: &str) -> (Scenario, Vec<Diagnostic>) {
     let (mut scenario, mut diags) = parser::parse_file(file_name, src);
     check::check(&mut scenario, &mut diags);
-    diags.sort_by_key(|d| (d.span.offset, d.severity));
+    crate::sort::sort_by_u64_key(&mut diags, Diagnostic::position_key);
     (scenario, diags)
 }
 

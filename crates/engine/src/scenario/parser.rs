@@ -1468,7 +1468,18 @@ fn base_type(words: &[&str]) -> Option<BaseType> {
     if sorted.is_empty() && !words.is_empty() {
         return Some(BaseType::Int);
     }
-    sorted.sort_unstable();
+    // No spelling below has more than four words; four words sort by insertion (the
+    // standard sort would add its own instance for `&str` to the wasm for this one use).
+    if sorted.len() > 4 {
+        return None;
+    }
+    for i in 1..sorted.len() {
+        let mut j = i;
+        while j > 0 && sorted[j - 1] > sorted[j] {
+            sorted.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     Some(match sorted.as_slice() {
         ["void"] => BaseType::Void,
         ["bool" | "_Bool"] => BaseType::Bool,

@@ -16,8 +16,6 @@
 //! written only when a step is executed for the first time; replaying a step
 //! reproduces the same entries and does not write them again.
 
-use std::collections::BTreeMap;
-
 use crate::scenario::ast::{self, Scenario};
 use crate::scenario::compile::{self, Program};
 use crate::scenario::diag::Diagnostic;
@@ -100,19 +98,49 @@ impl LogFields {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
 
-    fn from_map(m: BTreeMap<String, String>) -> LogFields {
-        LogFields(
-            m.into_iter()
-                .map(|(k, v)| {
-                    let key = match KNOWN_KEYS.binary_search(&k.as_str()) {
-                        Ok(i) => std::borrow::Cow::Borrowed(KNOWN_KEYS[i]),
-                        Err(_) => std::borrow::Cow::Owned(k),
-                    };
-                    (key, v)
-                })
-                .collect(),
-        )
+/// The fields of one log entry while it is being built: kept sorted by key, a key
+/// inserted twice keeps the last value (like a `BTreeMap`, without a map type per entry).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields(Vec<(std::borrow::Cow<'static, str>, String)>);
+
+impl Fields {
+    /// Sets `key` to `value`.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self
+            .0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key.as_str()))
+        {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => {
+                let key = match KNOWN_KEYS.binary_search(&key.as_str()) {
+                    Ok(k) => std::borrow::Cow::Borrowed(KNOWN_KEYS[k]),
+                    Err(_) => std::borrow::Cow::Owned(key),
+                };
+                self.0.insert(i, (key, value));
+            }
+        }
+    }
+
+    /// The value of field `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Fields in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &String)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl From<Fields> for LogFields {
+    fn from(f: Fields) -> LogFields {
+        LogFields(f.0.into_boxed_slice())
     }
 }
 
@@ -748,7 +776,7 @@ impl Run {
                 line: e.line,
                 text: e.text,
             });
-            self.fields.push(LogFields::from_map(e.fields));
+            self.fields.push(LogFields::from(e.fields));
         }
         self.log_end.push(self.log.len());
         self.known_steps = step;
@@ -1067,7 +1095,7 @@ fn hit_step_limit(st: &mut State, prog: &Program, scen: &Scenario, t: usize, out
         here.function.clone().unwrap_or_default(),
         here.task
     );
-    let mut f = BTreeMap::new();
+    let mut f = Fields::default();
     f.insert("limit".into(), limit.to_string());
     emit(out, &here, "step_limit", text, f);
     st.interp.limit_hit = true;
@@ -1146,11 +1174,15 @@ mod tests {
     #[test]
     fn log_fields_keep_known_keys_sorted_and_find_every_value() {
         assert!(KNOWN_KEYS.windows(2).all(|w| w[0] < w[1]));
-        let mut m = BTreeMap::new();
-        m.insert("requested_gfp".to_string(), "0xcc0".to_string());
+        let mut m = Fields::default();
+        m.insert("requested_gfp".to_string(), "0xcc1".to_string());
         m.insert("zz_custom".to_string(), "1".to_string());
         m.insert("api".to_string(), "kmalloc".to_string());
-        let f = LogFields::from_map(m);
+        // A second insert of a key replaces its value, as BTreeMap::insert did.
+        m.insert("requested_gfp".to_string(), "0xcc0".to_string());
+        assert_eq!(m.get("api").map(String::as_str), Some("kmalloc"));
+        let f = LogFields::from(m);
+        assert_eq!(f.len(), 3);
         assert_eq!(f.get("requested_gfp").map(String::as_str), Some("0xcc0"));
         assert_eq!(f.get("zz_custom").map(String::as_str), Some("1"));
         assert_eq!(f.get("missing"), None);

@@ -4,8 +4,7 @@
 //! work that runs after every step. Kernel events become log entries, slow-path
 //! decisions and the step's allocation view here; no kernel rule is applied.
 
-use std::collections::BTreeMap;
-
+use crate::alloc::event::CompactResult;
 use crate::alloc::{AllocEvent, AllocResult, Current, Kernel};
 use crate::event::{Event, EventSink};
 use crate::gfp::Gfp;
@@ -15,7 +14,9 @@ use crate::scenario::builtins::Builtin;
 use crate::scenario::diag::Diagnostic;
 use crate::scenario::exec::{Cx, emit, stop_task};
 use crate::scenario::interp::{Flow, Here, Interp, RunState, StepOut};
+use crate::scenario::run::Fields;
 use crate::scenario::value::{Object, Value};
+use crate::small_map::U64Map;
 use crate::task::CallSite;
 use crate::version::KernelVersion;
 
@@ -101,8 +102,8 @@ pub fn event_text(e: &AllocEvent) -> String {
 
 /// Structured fields of an allocator event for `gfpscope run --json`.
 #[must_use]
-pub fn event_fields(e: &AllocEvent) -> BTreeMap<String, String> {
-    let mut f = BTreeMap::new();
+pub fn event_fields(e: &AllocEvent) -> Fields {
+    let mut f = Fields::default();
     let hex = |g: &Gfp| format!("{:#x}", g.0);
     match e {
         AllocEvent::Alloc {
@@ -189,7 +190,15 @@ pub fn event_fields(e: &AllocEvent) -> BTreeMap<String, String> {
         }
         AllocEvent::Compaction { order, result, .. } => {
             f.insert("order".into(), order.to_string());
-            f.insert("result".into(), format!("{result:?}").to_lowercase());
+            // The variant name in lower case, as `--json` has always printed it.
+            let name = match result {
+                CompactResult::NotSuitableZone => "notsuitablezone",
+                CompactResult::Skipped => "skipped",
+                CompactResult::Deferred => "deferred",
+                CompactResult::Complete => "complete",
+                CompactResult::Success => "success",
+            };
+            f.insert("result".into(), name.into());
         }
         _ => {}
     }
@@ -455,7 +464,7 @@ impl Sys {
         let int = |i: usize| args.get(i).and_then(|v| v.as_int()).unwrap_or(0);
         let gfp_at = |i: usize| args.get(i).and_then(|v| v.as_gfp()).unwrap_or_default();
         let addr_at = |i: usize| args.get(i).and_then(|v| v.as_int()).unwrap_or(0) as u64;
-        let cache_at = |objects: &BTreeMap<u64, Object>, i: usize| match args.get(i) {
+        let cache_at = |objects: &U64Map<Object>, i: usize| match args.get(i) {
             Some(Value::Ptr { addr }) => objects
                 .get(addr)
                 .filter(|o| o.api == "kmem_cache_create")
@@ -545,7 +554,7 @@ impl Sys {
                             kernel_ref: u64::from(id),
                         },
                     );
-                    let mut f = BTreeMap::new();
+                    let mut f = Fields::default();
                     f.insert("cache".into(), name.clone());
                     emit(
                         out,
@@ -562,7 +571,7 @@ impl Sys {
                         &here,
                         "warning",
                         format!("kmem_cache_create(\"{name}\", {size}) failed: {e}"),
-                        BTreeMap::new(),
+                        Fields::default(),
                     );
                     Flow::Done(Value::Null)
                 }
@@ -868,5 +877,38 @@ fn describe_alloc(api: &str, events: &[AllocEvent], addr: u64, here: &Here) -> S
     match page {
         Some((order, pfn)) => format!("order-{order} block at pfn {pfn:#x} from {api}() at {at}"),
         None => format!("{api}() at {at}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alloc::event::CompactPriority;
+
+    #[test]
+    fn compaction_result_field_is_the_lower_case_variant_name() {
+        for result in [
+            CompactResult::NotSuitableZone,
+            CompactResult::Skipped,
+            CompactResult::Deferred,
+            CompactResult::Complete,
+            CompactResult::Success,
+        ] {
+            let e = AllocEvent::Compaction {
+                function: "__alloc_pages_direct_compact",
+                order: 3,
+                priority: CompactPriority::SyncFull,
+                result,
+                zone: None,
+                migrated: 0,
+                why: String::new(),
+            };
+            let f = event_fields(&e);
+            assert_eq!(
+                f.get("result"),
+                Some(&format!("{result:?}").to_lowercase()),
+                "{result:?}"
+            );
+        }
     }
 }

@@ -459,7 +459,7 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                                         <td key={format!("{}-{order}-{mt}-{n}", zone.name)}
                                             class={classes!("cell", format!("mt{mt}"), change)}
                                             data-order={order.to_string()} data-mt={mt.to_string()}>
-                                            <span class="bar" style={format!("width:{w:.1}%")}></span>
+                                            <span class="bar" style={format!("width:{}%", crate::decimal::fixed(w, 1))}></span>
                                             <span class="n">{ n }</span>
                                         </td>
                                     }

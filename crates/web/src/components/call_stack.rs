@@ -233,8 +233,14 @@ fn play_calls(root: &web_sys::Element, view: &StepView) {
             ]
         } else {
             vec![
-                Keyframe::new(&[("boxShadow", ring)])
-                    .with("transform", format!("translate({dx:.1}px, {dy:.1}px)")),
+                Keyframe::new(&[("boxShadow", ring)]).with(
+                    "transform",
+                    format!(
+                        "translate({}px, {}px)",
+                        crate::decimal::fixed(dx, 1),
+                        crate::decimal::fixed(dy, 1)
+                    ),
+                ),
                 Keyframe::new(&[("boxShadow", ring), ("transform", "none")]).at(0.8),
                 Keyframe::new(&[
                     ("boxShadow", "0 0 0 0 rgba(230, 159, 0, 0)"),

@@ -65,11 +65,12 @@ fn status(decisions: &[DecisionView], stage: Stage) -> (Lit, Option<&DecisionVie
     }
 }
 
-const BOX_W: f64 = 250.0;
-const BOX_H: f64 = 38.0;
-const GAP: f64 = 14.0;
-const SIDE_X: f64 = 290.0;
-const SIDE_W: f64 = 160.0;
+// Whole SVG units: integers print without float formatting code in the bundle.
+const BOX_W: i32 = 250;
+const BOX_H: i32 = 38;
+const GAP: i32 = 14;
+const SIDE_X: i32 = 290;
+const SIDE_W: i32 = 160;
 
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -82,9 +83,9 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 fn node(
-    x: f64,
-    y: f64,
-    w: f64,
+    x: i32,
+    y: i32,
+    w: i32,
     title: &str,
     lit: Lit,
     d: Option<&DecisionView>,
@@ -95,7 +96,7 @@ fn node(
         Lit::Skipped => "node skipped",
         Lit::Unvisited => "node unvisited",
     };
-    let chars = (w / 6.6) as usize;
+    let chars = (w * 10 / 66) as usize;
     let tip = d.map_or_else(
         || format!("{title}: not reached in this step"),
         |d| {
@@ -114,14 +115,14 @@ fn node(
         <g class={class}>
             <title>{ tip }</title>
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={BOX_H.to_string()} rx="6" />
-            <text x={(x + 8.0).to_string()} y={(y + 15.0).to_string()} class="t1">
+            <text x={(x + 8).to_string()} y={(y + 15).to_string()} class="t1">
                 { format!("{title}{times}") }
                 if let Some(d) = d {
                     <tspan class="fn">{ format!("  {}", clip(&d.function, chars.saturating_sub(title.len() + 4))) }</tspan>
                 }
             </text>
             if let Some(d) = d {
-                <text x={(x + 8.0).to_string()} y={(y + 30.0).to_string()} class="t2">
+                <text x={(x + 8).to_string()} y={(y + 30).to_string()} class="t2">
                     { clip(&d.condition, chars) }
                 </text>
             }
@@ -130,38 +131,38 @@ fn node(
 }
 
 fn diagram(decisions: &[DecisionView]) -> Html {
-    let height = FLOW.len() as f64 * (BOX_H + GAP) + 4.0;
-    let y_of = |i: usize| 2.0 + i as f64 * (BOX_H + GAP);
+    let height = FLOW.len() as i32 * (BOX_H + GAP) + 4;
+    let y_of = |i: usize| 2 + i as i32 * (BOX_H + GAP);
     let arrows = (1..FLOW.len()).map(|i| {
         let (a, _) = FLOW[i - 1];
         let (b, _) = FLOW[i];
         let lit = status(decisions, a).0 != Lit::Unvisited && status(decisions, b).0 != Lit::Unvisited;
-        let x = 2.0 + BOX_W / 2.0;
+        let x = 2 + BOX_W / 2;
         html! {
             <line class={classes!("edge", lit.then_some("lit"))} x1={x.to_string()} y1={(y_of(i - 1) + BOX_H).to_string()}
-                x2={x.to_string()} y2={(y_of(i) - 2.0).to_string()} marker-end="url(#arrow)" />
+                x2={x.to_string()} y2={(y_of(i) - 2).to_string()} marker-end="url(#arrow)" />
         }
     });
     let side_edges = SIDE.iter().map(|(stage, _, row)| {
         let lit = status(decisions, *stage).0 == Lit::Taken;
-        let y = y_of(*row) + BOX_H / 2.0;
+        let y = y_of(*row) + BOX_H / 2;
         html! {
-            <line class={classes!("edge", lit.then_some("lit"))} x1={(2.0 + BOX_W).to_string()} y1={y.to_string()}
-                x2={(SIDE_X - 2.0).to_string()} y2={y.to_string()} marker-end="url(#arrow)" />
+            <line class={classes!("edge", lit.then_some("lit"))} x1={(2 + BOX_W).to_string()} y1={y.to_string()}
+                x2={(SIDE_X - 2).to_string()} y2={y.to_string()} marker-end="url(#arrow)" />
         }
     });
     // Retry loops back to the fast path (get_page_from_freelist is tried again).
     let retry_lit = status(decisions, Stage::Retry).0 == Lit::Taken;
     let retry_path = format!(
         "M 2 {} h -0 M 2 {} C -30 {} -30 {} 2 {}",
-        y_of(5) + BOX_H / 2.0,
-        y_of(5) + BOX_H / 2.0,
+        y_of(5) + BOX_H / 2,
+        y_of(5) + BOX_H / 2,
         y_of(5),
         y_of(0) + BOX_H,
-        y_of(0) + BOX_H / 2.0
+        y_of(0) + BOX_H / 2
     );
     html! {
-        <svg class="flow" viewBox={format!("-34 0 {} {height}", SIDE_X + SIDE_W + 40.0)}
+        <svg class="flow" viewBox={format!("-34 0 {} {height}", SIDE_X + SIDE_W + 40)}
             role="img" aria-label="Allocator slow path: lit boxes ran, dashed boxes were skipped">
             <defs>
                 <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -173,7 +174,7 @@ fn diagram(decisions: &[DecisionView]) -> Html {
             <path class={classes!("edge", "retry", retry_lit.then_some("lit"))} d={retry_path} marker-end="url(#arrow)" fill="none" />
             { for FLOW.iter().enumerate().map(|(i, (stage, title))| {
                 let (lit, d, n) = status(decisions, *stage);
-                node(2.0, y_of(i), BOX_W, title, lit, d, n)
+                node(2, y_of(i), BOX_W, title, lit, d, n)
             }) }
             { for SIDE.iter().map(|(stage, title, row)| {
                 let (lit, d, n) = status(decisions, *stage);

@@ -13,6 +13,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use yew::prelude::*;
 
+use crate::decimal::fixed;
 use crate::paint::{self, CODE_NAMES, MapLayout, Palette};
 use crate::session::PageCodes;
 use crate::url::Theme;
@@ -71,7 +72,7 @@ fn gauge(z: &ZoneView) -> Html {
     // with more free pages than that shows a full bar marked "≫".
     let top = (z.high as f64 * 2.0).max(1.0);
     let over = z.free as f64 > top;
-    let pct = |v: u64| format!("{:.2}%", (v as f64 / top * 100.0).min(100.0));
+    let pct = |v: u64| format!("{}%", fixed((v as f64 / top * 100.0).min(100.0), 2));
     let state = if z.free <= z.min {
         "below-min"
     } else if z.free <= z.low {
@@ -192,7 +193,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                         role="img" aria-label="Memory map: every page frame coloured by state"
                         onclick={onmousemove.clone()} {onmousemove} {onmouseleave} />
                     { for band_labels(&layout, &props.zones).into_iter().map(|(top, name)| html! {
-                        <div class="band-label" style={format!("top:{top:.2}%")}>{ name }</div>
+                        <div class="band-label" style={format!("top:{}%", fixed(top, 2))}>{ name }</div>
                     }) }
                 </div>
                 <div class="zones">

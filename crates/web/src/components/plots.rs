@@ -6,12 +6,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use crate::canvas_backend::CanvasBackend;
 use crate::session::PlotData;
 use crate::url::Theme;
 
@@ -55,7 +55,13 @@ fn x_range(data: &PlotData) -> std::ops::Range<u64> {
     first..last
 }
 
-/// A chart over the run's steps with the shared look: caption, grid, axis labels.
+/// `max` plus a tenth of headroom above the highest point (at least 1).
+fn headroom(max: u64) -> u64 {
+    max.max(1).saturating_add(max / 10 + 1)
+}
+
+/// A chart over the run's steps with the shared look: caption, grid, axis labels. Both
+/// axes are integer (steps, pages): their labels need no float formatting code.
 fn styled_chart<'a>(
     area: &'a DrawingArea<CanvasBackend, plotters::coord::Shift>,
     data: &PlotData,
@@ -63,12 +69,12 @@ fn styled_chart<'a>(
     caption: &str,
     y_label_size: u32,
     x_labels: usize,
-    ymax: f64,
+    ymax: u64,
 ) -> Result<
     ChartContext<
         'a,
         CanvasBackend,
-        Cartesian2d<plotters::coord::types::RangedCoordu64, plotters::coord::types::RangedCoordf64>,
+        Cartesian2d<plotters::coord::types::RangedCoordu64, plotters::coord::types::RangedCoordu64>,
     >,
     Box<dyn std::error::Error>,
 > {
@@ -77,7 +83,7 @@ fn styled_chart<'a>(
         .x_label_area_size(16)
         .y_label_area_size(y_label_size)
         .caption(caption, ("sans-serif", 13).into_font().color(&ink.fg))
-        .build_cartesian_2d(x_range(data), 0f64..ymax)?;
+        .build_cartesian_2d(x_range(data), 0u64..ymax)?;
     chart
         .configure_mesh()
         .light_line_style(ink.grid)
@@ -86,17 +92,16 @@ fn styled_chart<'a>(
         .label_style(("sans-serif", 11).into_font().color(&ink.fg))
         .x_labels(x_labels)
         .y_labels(4)
-        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     Ok(chart)
 }
 
 /// `(step, value)` points of one per-step series.
-fn points(data: &PlotData, values: &[u64]) -> Vec<(u64, f64)> {
+fn points(data: &PlotData, values: &[u64]) -> Vec<(u64, u64)> {
     data.steps
         .iter()
         .copied()
-        .zip(values.iter().map(|&x| x as f64))
+        .zip(values.iter().copied())
         .collect()
 }
 
@@ -108,15 +113,15 @@ fn draw_free(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> DrawRe
     let areas = root.split_evenly((n, 1));
     for (area, series) in areas.iter().zip(&data.zones) {
         let name = &series.name;
-        let ymax = series
-            .free
-            .iter()
-            .chain(&series.high)
-            .copied()
-            .max()
-            .unwrap_or(1)
-            .max(1) as f64
-            * 1.1;
+        let ymax = headroom(
+            series
+                .free
+                .iter()
+                .chain(&series.high)
+                .copied()
+                .max()
+                .unwrap_or(1),
+        );
         let mut chart = styled_chart(
             area,
             data,
@@ -153,15 +158,14 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
     let root = backend.into_drawing_area();
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
     // Reclaim: pages scanned and reclaimed per step.
-    let ymax = data
-        .scanned
-        .iter()
-        .chain(&data.reclaimed)
-        .copied()
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64
-        * 1.1;
+    let ymax = headroom(
+        data.scanned
+            .iter()
+            .chain(&data.reclaimed)
+            .copied()
+            .max()
+            .unwrap_or(1),
+    );
     let mut chart = styled_chart(
         &left,
         data,
@@ -180,7 +184,7 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
         GREEN.stroke_width(2),
     ))?;
     // Allocation latency: one point per allocation.
-    let lmax = data.latency.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 * 1.2;
+    let lmax = headroom(data.latency.iter().map(|p| p.1).max().unwrap_or(1));
     let mut chart = styled_chart(
         &right,
         data,
@@ -193,7 +197,7 @@ fn draw_activity(canvas: HtmlCanvasElement, data: &PlotData, theme: Theme) -> Dr
     chart.draw_series(
         data.latency
             .iter()
-            .map(|&(s, l)| Circle::new((s, l as f64), 3, PURPLE.filled())),
+            .map(|&(s, l)| Circle::new((s, l), 3, PURPLE.filled())),
     )?;
     root.present()?;
     Ok(())

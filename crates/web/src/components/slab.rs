@@ -27,7 +27,7 @@ pub fn SlabPanel(props: &SlabProps) -> Html {
                     <tbody>
                         { for caches.iter().map(|c| {
                             let slabs = (c.full_slabs + c.partial_slabs + c.empty_slabs).max(1) as f64;
-                            let w = |n: u64| format!("width:{:.1}%", n as f64 / slabs * 100.0);
+                            let w = |n: u64| format!("width:{}%", crate::decimal::fixed(n as f64 / slabs * 100.0, 1));
                             html! {
                                 <tr key={c.name.clone()}>
                                     <td><code>{ c.name.clone() }</code>

@@ -83,3 +83,33 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let (_, d) = parse_file("t.c", &src);
     assert!(d.iter().any(|d| d.message.contains("nesting too deep")));
 }
+
+#[test]
+fn base_type_words_in_any_order() {
+    let words = ["unsigned", "long", "long", "int"];
+    // Every permutation of the four words is the same type.
+    let mut seen = 0;
+    for a in 0..4 {
+        for b in 0..4 {
+            for c in 0..4 {
+                for d in 0..4 {
+                    let idx = [a, b, c, d];
+                    if (0..4).all(|i| idx.contains(&i)) {
+                        let w: Vec<&str> = idx.iter().map(|&i| words[i]).collect();
+                        assert_eq!(base_type(&w), Some(BaseType::UnsignedLongLong), "{w:?}");
+                        seen += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(seen, 24);
+    assert_eq!(base_type(&["signed", "char"]), Some(BaseType::Char));
+    assert_eq!(base_type(&["long", "int", "signed"]), Some(BaseType::Long));
+    assert_eq!(base_type(&["signed"]), Some(BaseType::Int));
+    assert_eq!(
+        base_type(&["long", "unsigned", "long", "int", "long"]),
+        None
+    );
+    assert_eq!(base_type(&["int", "char"]), None);
+}
