@@ -688,7 +688,10 @@ mod tests {
 
     fn builtin(name: &str) -> Session {
         let e = library::get(name).expect("a built-in");
-        Session::load(&e.file_name(), e.source).expect("built-ins parse")
+        let src = e
+            .embedded_source()
+            .expect("the web build embeds only the default scenario's text");
+        Session::load(&e.file_name(), src).expect("built-ins parse")
     }
 
     #[wasm_bindgen_test]
