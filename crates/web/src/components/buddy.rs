@@ -189,7 +189,7 @@ pub fn ghosts(op: &BuddyOpView, start: f64) -> Vec<Ghost> {
 }
 
 fn cell_selector(order: u8, mt: u8) -> String {
-    format!(r#"table.buddy td.cell[data-order="{order}"][data-mt="{mt}"]"#)
+    format!(r#"table.buddy td.cell[data-order="{order}"][data-mt="{mt}"] > .cellbox"#)
 }
 
 /// Plays the operations of a step forward in the table under `root`.
@@ -455,12 +455,20 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                                         _ => None,
                                     };
                                     let w = n as f64 / max as f64 * 100.0;
+                                    // The cell keeps its element from step to step; everything
+                                    // that changes sits in a size-contained box, so a step never
+                                    // re-lays the table (see `.cellbox` in style.css). The flash
+                                    // restarts on every change because its animation name
+                                    // alternates with the step's parity.
+                                    let parity = if props.step % 2 == 0 { "even" } else { "odd" };
                                     html! {
-                                        <td key={format!("{}-{order}-{mt}-{n}", zone.name)}
-                                            class={classes!("cell", format!("mt{mt}"), change)}
+                                        <td key={format!("{}-{order}-{mt}", zone.name)}
+                                            class={classes!("cell", format!("mt{mt}"))}
                                             data-order={order.to_string()} data-mt={mt.to_string()}>
-                                            <span class="bar" style={format!("width:{}%", crate::decimal::fixed(w, 1))}></span>
-                                            <span class="n">{ n }</span>
+                                            <div class={classes!("cellbox", change, change.map(|_| parity))}>
+                                                <span class="bar" style={format!("width:{}%", crate::decimal::fixed(w, 1))}></span>
+                                                <span class="n">{ n }</span>
+                                            </div>
                                         </td>
                                     }
                                 }) }
