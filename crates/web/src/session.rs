@@ -114,7 +114,7 @@ pub struct Snapshot {
     pub finished: bool,
     pub view: Rc<StepView>,
     pub pages: Rc<PageCodes>,
-    /// Log entries up to the current step, newest last, at most [`LOG_WINDOW`].
+    /// The newest log entries up to the current step, newest last (see [`log_window_start`]).
     pub log: Rc<[Rc<LogEntry>]>,
     /// Total number of log entries up to the current step.
     pub log_total: usize,
@@ -143,8 +143,23 @@ pub struct Snapshot {
     pub detail: Option<(u64, Rc<Detail>)>,
 }
 
-/// How many log entries the event log shows (the newest ones).
+/// How many log entries the event log shows at least (the newest ones).
 pub const LOG_WINDOW: usize = 200;
+/// The event log's window starts at a multiple of this many entries.
+pub const LOG_CHUNK: usize = 100;
+
+/// Where the event log's window starts among `n` entries: the newest [`LOG_WINDOW`] to
+/// `LOG_WINDOW + LOG_CHUNK - 1` entries, from a multiple of [`LOG_CHUNK`]. A window that
+/// slid by one entry per new entry would change its first element on every step, and
+/// Yew would move or rebuild every row of the list; this one only grows or shrinks at
+/// its end, except once every `LOG_CHUNK` entries.
+pub fn log_window_start(n: usize) -> usize {
+    if n <= LOG_WINDOW {
+        0
+    } else {
+        (n - LOG_WINDOW) / LOG_CHUNK * LOG_CHUNK
+    }
+}
 /// Plot samples at most.
 const PLOT_POINTS: usize = 600;
 
@@ -157,6 +172,8 @@ pub struct Session {
     /// `run.log()` entries as shared `Rc`s (the log only grows), so that an event-log
     /// row whose entry did not change is not re-rendered.
     log_rcs: Vec<Rc<LogEntry>>,
+    /// Indices into `log_rcs` of the entries that are not background users'.
+    own_log: Vec<usize>,
     zones: Rc<[ZoneView]>,
     slabs: Rc<[SlabCacheView]>,
     buddy_ops: Rc<[BuddyOpView]>,
@@ -261,6 +278,7 @@ impl Session {
             pages: Rc::new(PageCodes::default()),
             scratch: Vec::new(),
             log_rcs: Vec::new(),
+            own_log: Vec::new(),
             zones: Rc::from(Vec::new()),
             slabs: Rc::from(Vec::new()),
             buddy_ops: Rc::from(Vec::new()),
@@ -401,8 +419,10 @@ impl Session {
         // Only entries up to the current step are shared (the log may already hold the
         // whole run, computed in the background).
         if self.log_rcs.len() < upto {
-            let new = log.get(self.log_rcs.len()..upto).unwrap_or(&[]);
-            self.log_rcs.extend(new.iter().cloned().map(Rc::new));
+            let new: Vec<LogEntry> = log.get(self.log_rcs.len()..upto).unwrap_or(&[]).to_vec();
+            for e in new {
+                self.push_log(Rc::new(e));
+            }
         }
         let shown = self.log_window(upto);
         Snapshot {
@@ -431,25 +451,29 @@ impl Session {
         self.show_background = on;
     }
 
-    /// The newest [`LOG_WINDOW`] log entries before index `upto`, without background
-    /// users' entries unless they are shown.
+    /// Shares one more log entry (in log order).
+    fn push_log(&mut self, e: Rc<LogEntry>) {
+        if e.task != BACKGROUND_TASK {
+            self.own_log.push(self.log_rcs.len());
+        }
+        self.log_rcs.push(e);
+    }
+
+    /// The event log's entries before index `upto` (see [`log_window_start`]), without
+    /// background users' entries unless they are shown.
     fn log_window(&self, upto: usize) -> Rc<[Rc<LogEntry>]> {
         let before = self.log_rcs.get(..upto).unwrap_or(&[]);
         if self.show_background {
-            let from = upto.saturating_sub(LOG_WINDOW);
             return before
-                .get(from..)
+                .get(log_window_start(upto)..)
                 .map_or_else(|| Rc::from(Vec::new()), Rc::from);
         }
-        let mut window: Vec<Rc<LogEntry>> = before
-            .iter()
-            .rev()
-            .filter(|e| e.task != BACKGROUND_TASK)
-            .take(LOG_WINDOW)
-            .cloned()
-            .collect();
-        window.reverse();
-        Rc::from(window)
+        let count = self.own_log.partition_point(|&i| i < upto);
+        let own = self
+            .own_log
+            .get(log_window_start(count)..count)
+            .unwrap_or(&[]);
+        own.iter().filter_map(|&i| before.get(i).cloned()).collect()
     }
 
     /// After a jump, the last allocation before `step` may not have been seen yet: find
@@ -665,25 +689,41 @@ mod tests {
                 ..LogEntry::default()
             })
         };
-        s.log_rcs = (0..(LOG_WINDOW as u64 * 2))
-            .flat_map(|i| {
-                [
-                    entry(i, "writer"),
-                    entry(i, BACKGROUND_TASK),
-                    entry(i, BACKGROUND_TASK),
-                ]
-            })
-            .collect();
+        s.log_rcs.clear();
+        s.own_log.clear();
+        for i in 0..(LOG_WINDOW as u64 * 2) {
+            s.push_log(entry(i, "writer"));
+            s.push_log(entry(i, BACKGROUND_TASK));
+            s.push_log(entry(i, BACKGROUND_TASK));
+        }
+        // 399 own entries before `upto`: the window starts at own entry 100.
         let upto = s.log_rcs.len() - 3;
         let own = s.log_window(upto);
-        assert_eq!(own.len(), LOG_WINDOW);
+        assert_eq!(own.len(), 2 * LOG_WINDOW - 1 - LOG_CHUNK);
         assert!(own.iter().all(|e| e.task == "writer"));
+        assert_eq!(own.first().map(|e| e.step), Some(LOG_CHUNK as u64));
         assert_eq!(own.last().map(|e| e.step), Some(LOG_WINDOW as u64 * 2 - 2));
         s.set_show_background(true);
         let all = s.log_window(upto);
-        assert_eq!(all.len(), LOG_WINDOW);
+        assert!(all.len() >= LOG_WINDOW && all.len() < LOG_WINDOW + LOG_CHUNK);
         assert!(all.iter().any(|e| e.task == BACKGROUND_TASK));
-        assert!(Rc::ptr_eq(&all[LOG_WINDOW - 1], &s.log_rcs[upto - 1]));
+        assert!(Rc::ptr_eq(&all[all.len() - 1], &s.log_rcs[upto - 1]));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_log_window_moves_its_start_only_once_per_chunk() {
+        assert_eq!(log_window_start(0), 0);
+        assert_eq!(log_window_start(LOG_WINDOW), 0);
+        assert_eq!(log_window_start(LOG_WINDOW + LOG_CHUNK - 1), 0);
+        assert_eq!(log_window_start(LOG_WINDOW + LOG_CHUNK), LOG_CHUNK);
+        for n in 0..2000 {
+            let from = log_window_start(n);
+            assert!(
+                from.is_multiple_of(LOG_CHUNK) && n - from >= LOG_WINDOW.min(n),
+                "{n}"
+            );
+            assert!(n - from < LOG_WINDOW + LOG_CHUNK, "{n}");
+        }
     }
 
     fn builtin(name: &str) -> Session {

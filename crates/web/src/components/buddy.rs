@@ -460,7 +460,7 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                                     // re-lays the table (see `.cellbox` in style.css). The flash
                                     // restarts on every change because its animation name
                                     // alternates with the step's parity.
-                                    let parity = if props.step % 2 == 0 { "even" } else { "odd" };
+                                    let parity = if props.step.is_multiple_of(2) { "even" } else { "odd" };
                                     html! {
                                         <td key={format!("{}-{order}-{mt}", zone.name)}
                                             class={classes!("cell", format!("mt{mt}"))}

@@ -50,6 +50,16 @@ fn Entry(props: &EntryProps) -> Html {
     }
 }
 
+/// The "… N more events" line above the rows.
+fn more(hidden: usize) -> Html {
+    if hidden == 0 {
+        return Html::default();
+    }
+    html! {
+        <li class="more">{ format!("… {hidden} more events not listed (earlier ones, or background users)") }</li>
+    }
+}
+
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
     let list_ref = use_node_ref();
@@ -69,6 +79,22 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             cb.emit(input.checked());
         })
     };
+    // The rows are one fully keyed list of their own (a `{ for }` beside an `if` in the
+    // same element makes Yew diff the children by position and rebuild every row when
+    // the list grows).
+    let entries: Html = props
+        .entries
+        .iter()
+        .map(|e| {
+            // Keyed by the entry's own allocation: the session shares one `Rc` per log
+            // entry for as long as the run lives, so an entry keeps its element while the
+            // window moves.
+            html! {
+                <Entry key={Rc::as_ptr(e) as usize} entry={Rc::clone(e)}
+                    now={e.step == props.step} on_cmd={props.on_cmd.clone()} />
+            }
+        })
+        .collect();
     html! {
         <div class="panel event-log" data-testid="event-log">
             <div class="panel-head">
@@ -80,13 +106,8 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                 </label>
             </div>
             <ol class="log" ref={list_ref}>
-                if hidden > 0 {
-                    <li class="more">{ format!("… {hidden} more events not listed (earlier ones, or background users)") }</li>
-                }
-                { for props.entries.iter().enumerate().map(|(i, e)| html! {
-                    <Entry key={props.total - props.entries.len() + i} entry={Rc::clone(e)}
-                        now={e.step == props.step} on_cmd={props.on_cmd.clone()} />
-                }) }
+                { more(hidden) }
+                { entries }
             </ol>
         </div>
     }
