@@ -18,11 +18,21 @@ pub struct EventLogProps {
     pub on_cmd: Callback<Cmd>,
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 struct EntryProps {
     entry: Rc<LogEntry>,
     now: bool,
     on_cmd: Callback<Cmd>,
+}
+
+/// A row's entry is the session's shared `Rc` of it: the same row has the same `Rc`, so
+/// comparing pointers is enough (and spares a string comparison per row per step).
+impl PartialEq for EntryProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.entry, &other.entry)
+            && self.now == other.now
+            && self.on_cmd == other.on_cmd
+    }
 }
 
 /// One log row; a component so that stepping re-renders only rows that changed.
@@ -63,12 +73,19 @@ fn more(hidden: usize) -> Html {
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
     let list_ref = use_node_ref();
+    // The pending scroll to the newest row (dropping it cancels it).
+    let scroll = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     {
         let list_ref = list_ref.clone();
         use_effect_with(props.entries.len() + props.step as usize, move |_| {
-            if let Some(el) = list_ref.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
-            }
+            // At the next frame, after all effects: reading `scrollHeight` in the middle
+            // of them would lay the page out twice per step.
+            let frame = gloo::render::request_animation_frame(move |_| {
+                if let Some(el) = list_ref.cast::<web_sys::Element>() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+            *scroll.borrow_mut() = Some(frame);
         });
     }
     let hidden = props.total.saturating_sub(props.entries.len());

@@ -141,6 +141,30 @@ fn SourceLine(props: &LineProps) -> Html {
     }
 }
 
+/// Scrolls the code vertically so that the current line is in view, only when it is out
+/// of view (scrollIntoView would also scroll sideways under the sticky gutter).
+fn scroll_to_current_line(scroll_ref: &NodeRef) {
+    let Some(scroller) = scroll_ref.cast::<web_sys::Element>() else {
+        return;
+    };
+    let Some(line) = scroller
+        .query_selector(".current-line")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let top = f64::from(line.get_bounding_client_rect().top() as i32)
+        - scroller.get_bounding_client_rect().top();
+    let height = f64::from(scroller.client_height());
+    let line_h = f64::from(line.offset_height());
+    if top < 0.0 || top + line_h > height {
+        let target = f64::from(scroller.scroll_top()) + top - height / 3.0;
+        scroller.set_scroll_top(target.max(0.0) as i32);
+    }
+}
+
 #[component]
 pub fn SourcePane(props: &SourceProps) -> Html {
     let lines = use_memo(props.text.clone(), |text| {
@@ -150,30 +174,18 @@ pub fn SourcePane(props: &SourceProps) -> Html {
             .collect::<Vec<_>>()
     });
     let scroll_ref = use_node_ref();
+    // The pending scroll check (dropping it cancels it).
+    let scroll_check = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     {
         let scroll_ref = scroll_ref.clone();
         use_effect_with(props.current_line, move |_| {
-            // Scroll only vertically, and only when the line is out of view
-            // (scrollIntoView would also scroll sideways under the sticky gutter).
-            let Some(scroller) = scroll_ref.cast::<web_sys::Element>() else {
-                return;
-            };
-            let Some(line) = scroller
-                .query_selector(".current-line")
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            else {
-                return;
-            };
-            let top = f64::from(line.get_bounding_client_rect().top() as i32)
-                - scroller.get_bounding_client_rect().top();
-            let height = f64::from(scroller.client_height());
-            let line_h = f64::from(line.offset_height());
-            if top < 0.0 || top + line_h > height {
-                let target = f64::from(scroller.scroll_top()) + top - height / 3.0;
-                scroller.set_scroll_top(target.max(0.0) as i32);
-            }
+            // Checked at the start of the next frame, after every component's effects
+            // have written to the DOM: reading the layout here, in the middle of the
+            // effects, would lay the page out twice per step.
+            let frame = gloo::render::request_animation_frame(move |_| {
+                scroll_to_current_line(&scroll_ref);
+            });
+            *scroll_check.borrow_mut() = Some(frame);
         });
     }
     let oninput = {
