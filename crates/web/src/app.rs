@@ -387,6 +387,16 @@ impl Reducible for AppState {
                 }
                 s.extent = extent;
             }
+            Action::Revert if s.builtin_source().is_none() => {
+                // Opened from the saved edit because the built-in text could not be
+                // fetched: there is nothing to revert to, and the edit must not be lost.
+                let mut all = s.errors.to_vec();
+                all.push(format!(
+                    "The built-in text of {} is not loaded, so there is nothing to revert to:                      your edit is kept.",
+                    s.scenario
+                ));
+                s.errors = Rc::from(all);
+            }
             Action::Revert => {
                 dom::forget(&edit_key(&s.scenario));
                 s.load_scenario();
@@ -442,13 +452,24 @@ impl AppState {
                 self.notice = None;
                 self.boot_step = None;
                 let mut all = self.errors.to_vec();
-                all.push(format!(
-                    "Could not load the built-in scenario {name} ({}: {reason}); still showing {}.",
-                    session::builtin_url(&name),
-                    self.scenario
-                ));
+                if dom::load(&edit_key(&name)).is_some() {
+                    // The user's own text of it is in this browser: open that (their work
+                    // never depends on the server); only Revert needs the built-in text.
+                    all.push(format!(
+                        "Could not load the built-in text of {name} ({}: {reason}); opened your                          edited version saved in this browser.",
+                        session::builtin_url(&name),
+                    ));
+                    self.scenario = name;
+                    self.load_scenario();
+                } else {
+                    all.push(format!(
+                        "Could not load the built-in scenario {name} ({}: {reason}); still                          showing {}.",
+                        session::builtin_url(&name),
+                        self.scenario
+                    ));
+                    dom::show_picked(&self.scenario);
+                }
                 self.errors = Rc::from(all);
-                dom::show_picked(&self.scenario);
             }
             // A superseded choice failed: nobody is waiting for it.
             Err(_) => return Rc::new(self),

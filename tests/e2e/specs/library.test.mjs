@@ -92,3 +92,24 @@ for (const [how, handler, allow] of [
     assert.equal(await stepNumber(page), 3);
   }, { allow: [allow] });
 }
+
+appTest('when the fetch fails but the user has an edit of that scenario saved, the edit opens', async ({ page }) => {
+  await page.route('**/library/usbnet_rx.c', (route) => route.abort());
+  // The user's own version of usbnet_rx, saved by an earlier visit (any valid text will do).
+  const mine = (await byTestId(page, 'editor').inputValue()) + '\n/* my usbnet_rx notes */\n';
+  await page.evaluate((text) => localStorage.setItem('gfpscope.edit.usbnet_rx', text), mine);
+  await byTestId(page, 'scenario-picker').selectOption('usbnet_rx');
+  const banner = byTestId(page, 'error-banner');
+  await banner.waitFor({ state: 'visible', timeout: 10_000 });
+  assert.match(await banner.innerText(), /usbnet_rx[\s\S]*opened your edited version/);
+  await page.waitForFunction((t) => document.querySelector('[data-testid="editor"]').value === t, mine);
+  assert.equal(await byTestId(page, 'scenario-picker').inputValue(), 'usbnet_rx');
+  assert.equal(await stepNumber(page), 0);
+  await step(page);
+  assert.equal(await stepNumber(page), 1);
+  // Revert has no built-in text to go back to: it says so and keeps the edit.
+  await page.getByRole('button', { name: 'Revert' }).click();
+  await page.waitForFunction(() => /nothing to revert to/.test(document.querySelector('[data-testid="error-banner"]')?.innerText ?? ''));
+  assert.equal(await byTestId(page, 'editor').inputValue(), mine);
+  assert.equal(await page.evaluate(() => localStorage.getItem('gfpscope.edit.usbnet_rx')), mine);
+}, { allow: [/usbnet_rx\.c/] });
