@@ -71,6 +71,20 @@ impl CanvasBackend {
         Some(CanvasBackend { canvas, context })
     }
 
+    /// Begins a new canvas path through `points`; false when there were none.
+    fn trace(&self, points: impl IntoIterator<Item = BackendCoord>) -> bool {
+        let mut points = points.into_iter();
+        self.context.begin_path();
+        let Some(start) = points.next() else {
+            return false;
+        };
+        self.context.move_to(f64::from(start.0), f64::from(start.1));
+        for next in points {
+            self.context.line_to(f64::from(next.0), f64::from(next.1));
+        }
+        true
+    }
+
     fn set_line_style(&self, style: &impl BackendStyle) {
         self.context.set_stroke_style_str(&css_color(style.color()));
         self.context.set_line_width(f64::from(style.stroke_width()));
@@ -155,15 +169,8 @@ impl DrawingBackend for CanvasBackend {
         if style.color().alpha == 0.0 {
             return Ok(());
         }
-        let mut path = path.into_iter();
-        self.context.begin_path();
-        if let Some(start) = path.next() {
-            self.set_line_style(style);
-            self.context.move_to(f64::from(start.0), f64::from(start.1));
-            for next in path {
-                self.context.line_to(f64::from(next.0), f64::from(next.1));
-            }
-        }
+        self.set_line_style(style);
+        self.trace(path);
         self.context.stroke();
         Ok(())
     }
@@ -176,14 +183,8 @@ impl DrawingBackend for CanvasBackend {
         if style.color().alpha == 0.0 {
             return Ok(());
         }
-        let mut path = path.into_iter();
-        self.context.begin_path();
-        if let Some(start) = path.next() {
-            self.context.set_fill_style_str(&css_color(style.color()));
-            self.context.move_to(f64::from(start.0), f64::from(start.1));
-            for next in path {
-                self.context.line_to(f64::from(next.0), f64::from(next.1));
-            }
+        self.context.set_fill_style_str(&css_color(style.color()));
+        if self.trace(path) {
             self.context.close_path();
         }
         self.context.fill();

@@ -15,13 +15,15 @@
 //   click happened), so it is higher than `work_ms` even when nothing is slow.
 const CATEGORIES = ['devtools.timeline', 'blink.user_timing', 'toplevel'];
 
-const median = (xs) => {
+/** The median of a list of numbers (null for an empty list). */
+export const median = (xs) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
+/** Rounded to 0.1 (null stays null). */
+export const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
 
 /** Median, min, max and count of a list of milliseconds, rounded to 0.1 ms. */
 export function summary(xs) {

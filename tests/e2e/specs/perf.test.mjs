@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'n
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { appTest, ARTIFACTS, browser, DIST_DIR } from '../lib/harness.mjs';
-import { measureSteps, summary } from '../lib/frame-cost.mjs';
+import { measureSteps, median, round, summary } from '../lib/frame-cost.mjs';
 
 const STEPS = 50;
 
@@ -24,13 +24,6 @@ function bundleSize(dist) {
   return out;
 }
 
-const median = (xs) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
 
 // Runs in the page: shared helpers, installed once as window.__perf.
 function installPerfHelpers() {
