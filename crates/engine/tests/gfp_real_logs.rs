@@ -1,4 +1,4 @@
-//! Every gfp mask in `shared/data` (real kernel logs) must print exactly as the kernel
+//! Every gfp mask in `tests/data/kernel` (real kernel logs, a copy of the team's shared samples) must print exactly as the kernel
 //! printed it, for the kernel version the log names.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use gfpscope_engine::gfp::{Era, Layout};
 use gfpscope_engine::version::KernelVersion;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/kernel")
 }
 
 fn read(rel: &str) -> String {

@@ -1,5 +1,5 @@
 //! Golden files for the /proc views, plus layout checks against real kernel output in
-//! `shared/data/procfs/` (column positions must match, values may differ).
+//! `tests/data/kernel/procfs/` (column positions must match, values may differ).
 
 use super::*;
 use crate::event::NullSink;
@@ -7,7 +7,10 @@ use crate::gfp::{AllocFlags, Gfp, MigrateType, ZoneType};
 use crate::mem::slab::SlabFlags;
 use crate::mem::{Pfn, ZoneId};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/procfs/");
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/kernel/procfs/"
+);
 
 /// Byte-exact golden files in `src/mem/procfs/golden/` (trailing spaces matter in /proc
 /// output, so no snapshot normalisation). Regenerate with `GFPSCOPE_BLESS=1`.
@@ -41,8 +44,11 @@ fn check_golden(name: &str, actual: &str) {
     }
 }
 
-fn sample(name: &str) -> Option<String> {
-    std::fs::read_to_string(format!("{DATA}{name}")).ok()
+/// A real kernel's output (the samples are in the repository: a missing one fails the
+/// test rather than skipping the comparison).
+fn sample(name: &str) -> String {
+    let path = format!("{DATA}{name}");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Byte offsets where each whitespace-separated token ends: equal for two lines printed
@@ -230,9 +236,7 @@ fn buddyinfo_counts_and_layout_match_a_real_machine() {
         cols,
         (0..11).map(|o| dma32.nr_free_blocks(o)).collect::<Vec<_>>()
     );
-    let Some(real) = sample("buddyinfo-03-sungju-x86_64.txt") else {
-        return;
-    };
+    let real = sample("buddyinfo-03-sungju-x86_64.txt");
     let real: Vec<&str> = real.lines().filter(|l| l.starts_with("Node")).collect();
     assert_eq!(real.len(), 3);
     for (r, o) in real.iter().zip(&lines) {
@@ -246,9 +250,7 @@ fn buddyinfo_counts_and_layout_match_a_real_machine() {
 fn pagetypeinfo_layout_matches_a_real_machine() {
     let m = busy_machine("x86_64-4G");
     let ours = pagetypeinfo(&m);
-    let Some(real) = sample("pagetypeinfo-02-lkml-huizhu-x86_64-8G-two-snapshots.txt") else {
-        return;
-    };
+    let real = sample("pagetypeinfo-02-lkml-huizhu-x86_64-8G-two-snapshots.txt");
     let real: Vec<&str> = real
         .lines()
         .skip_while(|l| l.starts_with('#'))
@@ -305,9 +307,7 @@ fn zoneinfo_labels_match_real_output() {
     let m = Machine::from_preset("x86_64-64M").unwrap();
     let ours = zoneinfo(&m);
     // 4.2-era sample: one space of mail space-stuffing on indented lines.
-    let Some(real) = sample("zoneinfo-01-linux-mm-marsh-4.2.0-rc7-x86_64.txt") else {
-        return;
-    };
+    let real = sample("zoneinfo-01-linux-mm-marsh-4.2.0-rc7-x86_64.txt");
     let real: Vec<String> = real
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -405,9 +405,7 @@ fn zoneinfo_derives_lru_and_node_stats_from_page_states() {
 fn slabinfo_layout_matches_a_real_machine() {
     let m = busy_machine("x86_64-64M");
     let ours = slabinfo(&m);
-    let Some(real) = sample("slabinfo-01-sungju-head-and-slabtop-rhel6.txt") else {
-        return;
-    };
+    let real = sample("slabinfo-01-sungju-head-and-slabtop-rhel6.txt");
     let real: Vec<&str> = real
         .lines()
         .filter(|l| !l.starts_with('#') || l.starts_with("# name"))
