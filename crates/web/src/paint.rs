@@ -187,6 +187,70 @@ pub fn paint(layout: &MapLayout, codes: &[u8], palette: &Palette, out: &mut Vec<
     }
 }
 
+/// At most this many separate row runs are repainted one by one; more are merged into
+/// one run from the first to the last changed row.
+const MAX_RUNS: usize = 16;
+
+/// The pixel rows whose pages differ between `old` and `new` page codes, as runs of
+/// consecutive rows (at most [`MAX_RUNS`]; more are merged into one). A step changes a
+/// few pages, so repainting only these rows keeps a 262,144-page map cheap.
+pub fn changed_rows(layout: &MapLayout, old: &[u8], new: &[u8]) -> Vec<std::ops::Range<u32>> {
+    let width = u64::from(layout.width);
+    let mut runs: Vec<std::ops::Range<u32>> = Vec::new();
+    for band in &layout.bands {
+        for r in 0..band.rows {
+            let first = band.start_pfn + u64::from(r) * width;
+            let last = (first + width).min(band.start_pfn + band.pages);
+            let (a, b) = (first as usize, last as usize);
+            if old.get(a..b) == new.get(a..b) && old.get(a..b).is_some() {
+                continue;
+            }
+            let row = band.first_row + r;
+            match runs.last_mut() {
+                Some(run) if run.end == row => run.end = row + 1,
+                _ => runs.push(row..row + 1),
+            }
+        }
+    }
+    if runs.len() > MAX_RUNS {
+        let start = runs.first().map_or(0, |r| r.start);
+        let end = runs.last().map_or(0, |r| r.end);
+        runs.clear();
+        runs.push(start..end);
+    }
+    runs
+}
+
+/// Repaints pixel rows `rows` of `out` (a buffer `paint` filled for this layout) from
+/// `codes`; the other rows are left as they are.
+pub fn paint_rows(
+    layout: &MapLayout,
+    codes: &[u8],
+    palette: &Palette,
+    out: &mut [u8],
+    rows: std::ops::Range<u32>,
+) {
+    let hole = palette.color(page_code::HOLE);
+    let width = layout.width as usize;
+    for band in &layout.bands {
+        let from = rows.start.max(band.first_row);
+        let to = rows.end.min(band.first_row + band.rows);
+        for row in from..to {
+            let offset = (row - band.first_row) as usize * width;
+            let n = width.min((band.pages as usize).saturating_sub(offset));
+            let base = row as usize * width * 4;
+            let pfn = band.start_pfn as usize + offset;
+            for i in 0..n {
+                let rgba = codes.get(pfn + i).map_or(hole, |&c| palette.color(c));
+                let at = base + i * 4;
+                if let Some(px) = out.get_mut(at..at + 4) {
+                    px.copy_from_slice(&rgba);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +310,47 @@ mod tests {
     #[wasm_bindgen_test]
     fn unknown_codes_use_the_background() {
         assert_eq!(LIGHT.color(200), LIGHT.background);
+    }
+
+    #[wasm_bindgen_test]
+    fn only_rows_with_changed_pages_are_repainted_and_the_result_is_a_full_repaint() {
+        // Two zones of a 1,000-page machine, 64 pages per row.
+        let layout = MapLayout::new(&[(0, 300), (300, 700)]);
+        let old: Vec<u8> = (0..1000u32).map(|i| (i % 7) as u8).collect();
+        let mut new = old.clone();
+        new[5] = page_code::WRITEBACK; // zone 0, row 0 (old codes are all below 7)
+        new[70] = page_code::ANON; // zone 0, row 1
+        new[300 + 64 * 3 + 1] = page_code::KERNEL; // zone 1, its 4th row
+        let runs = changed_rows(&layout, &old, &new);
+        let zone1 = layout.bands[1].first_row;
+        assert_eq!(runs, [0..2, zone1 + 3..zone1 + 4]);
+        let mut buf = Vec::new();
+        paint(&layout, &old, &LIGHT, &mut buf);
+        for run in runs {
+            paint_rows(&layout, &new, &LIGHT, &mut buf, run);
+        }
+        let mut full = Vec::new();
+        paint(&layout, &new, &LIGHT, &mut full);
+        assert_eq!(buf, full);
+        assert!(changed_rows(&layout, &new, &new).is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn many_scattered_changes_become_one_run() {
+        let layout = MapLayout::new(&[(0, 64 * 40)]);
+        let old = vec![0u8; 64 * 40];
+        let mut new = old.clone();
+        for row in (0..40).step_by(2) {
+            new[row * 64] = page_code::ANON;
+        }
+        assert_eq!(
+            changed_rows(&layout, &old, &new),
+            std::iter::once(0..39).collect::<Vec<_>>()
+        );
+        // A machine whose page count changed: every row differs.
+        assert_eq!(
+            changed_rows(&layout, &old[..100], &new),
+            std::iter::once(0..40).collect::<Vec<_>>()
+        );
     }
 }

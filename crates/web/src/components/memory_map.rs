@@ -67,6 +67,52 @@ fn draw(
     ctx.put_image_data(&img, 0.0, 0.0).is_ok()
 }
 
+/// The page codes, layout and theme last painted on the canvas.
+struct Painted {
+    pages: Rc<PageCodes>,
+    layout: Rc<MapLayout>,
+    theme: Theme,
+}
+
+/// Repaints only the pixel rows whose pages changed from `old` to `new` (`buf` holds the
+/// picture of `old`), one `putImageData` per run of rows.
+fn redraw_rows(
+    canvas: &HtmlCanvasElement,
+    layout: &MapLayout,
+    old: &[u8],
+    new: &[u8],
+    pal: &Palette,
+    buf: &mut [u8],
+) -> bool {
+    let runs = paint::changed_rows(layout, old, new);
+    if runs.is_empty() {
+        return true;
+    }
+    let Ok(Some(ctx)) = canvas.get_context("2d") else {
+        return false;
+    };
+    let Ok(ctx) = ctx.dyn_into::<CanvasRenderingContext2d>() else {
+        return false;
+    };
+    let row_bytes = layout.width as usize * 4;
+    for run in runs {
+        paint::paint_rows(layout, new, pal, buf, run.clone());
+        let bytes = buf.get(run.start as usize * row_bytes..run.end as usize * row_bytes);
+        let Some(bytes) = bytes else { return false };
+        let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(
+            Clamped(bytes),
+            layout.width,
+            run.end - run.start,
+        ) else {
+            return false;
+        };
+        if ctx.put_image_data(&img, 0.0, f64::from(run.start)).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
 fn gauge(z: &ZoneView) -> Html {
     // Scale: twice the high watermark, so that the three lines stay readable; a zone
     // with more free pages than that shows a full bar marked "≫".
@@ -114,6 +160,8 @@ fn band_labels(layout: &MapLayout, zones: &[ZoneView]) -> Vec<(f64, String)> {
 pub fn MemoryMap(props: &MemoryMapProps) -> Html {
     let canvas_ref = use_node_ref();
     let buffer = use_mut_ref(Vec::<u8>::new);
+    // What the canvas shows now, so that a step repaints only the rows that changed.
+    let painted = use_mut_ref(|| None::<Painted>);
     let spans = zone_spans(&props.zones);
     let layout = use_memo(spans, |s| MapLayout::new(s));
     let hover = use_state(|| None::<AttrValue>);
@@ -128,13 +176,35 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                 if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
                     let t0 = crate::dom::now_ms();
                     let buf: &RefCell<Vec<u8>> = &buffer;
-                    draw(
-                        &canvas,
-                        layout,
-                        &pages.0,
-                        palette(*theme),
-                        &mut buf.borrow_mut(),
-                    );
+                    let mut last = painted.borrow_mut();
+                    let same_picture = last.as_ref().is_some_and(|p| {
+                        Rc::ptr_eq(&p.layout, layout)
+                            && p.theme == *theme
+                            && canvas.width() == layout.width
+                            && canvas.height() == layout.height
+                    });
+                    let ok = match last.as_ref() {
+                        Some(p) if same_picture => redraw_rows(
+                            &canvas,
+                            layout,
+                            &p.pages.0,
+                            &pages.0,
+                            palette(*theme),
+                            &mut buf.borrow_mut(),
+                        ),
+                        _ => draw(
+                            &canvas,
+                            layout,
+                            &pages.0,
+                            palette(*theme),
+                            &mut buf.borrow_mut(),
+                        ),
+                    };
+                    *last = ok.then(|| Painted {
+                        pages: Rc::clone(pages),
+                        layout: Rc::clone(layout),
+                        theme: *theme,
+                    });
                     crate::dom::record_timing("memory_map", crate::dom::now_ms() - t0);
                 }
             },
