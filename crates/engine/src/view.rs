@@ -273,6 +273,22 @@ pub struct BuddyOpView {
     pub text: String,
 }
 
+impl BuddyOpView {
+    /// The blocks order by order: a split (`expand()`) halves the block once per order
+    /// down to the requested one, "4+4 → 3+3" for order 5 to 3; a merge
+    /// (`__free_one_page()`) joins one pair of buddies per order, "0+0 → 1+1" for order 0
+    /// to 2.
+    #[must_use]
+    pub fn chain(&self) -> String {
+        let (from, to) = (self.from_order, self.to_order);
+        let pairs: Vec<String> = match self.kind {
+            BuddyOpKind::Split => (to..from).rev().map(|o| format!("{o}+{o}")).collect(),
+            BuddyOpKind::Merge => (from..to).map(|o| format!("{o}+{o}")).collect(),
+        };
+        pairs.join(" → ")
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SlabCacheView {
     pub name: String,

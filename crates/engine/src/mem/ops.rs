@@ -34,34 +34,7 @@ impl BuddyOp {
     pub fn view(&self, task: &str) -> BuddyOpView {
         let mt = self.migratetype.kernel_name();
         let (from, to) = (self.from_order, self.to_order);
-        let text = match self.kind {
-            BuddyOpKind::Split => {
-                let halves: Vec<String> = (to..from).rev().map(|o| format!("{o}+{o}")).collect();
-                let source = if self.source_migratetype == self.migratetype {
-                    String::new()
-                } else {
-                    format!(
-                        " taken from free_list[{}]",
-                        self.source_migratetype.kernel_name()
-                    )
-                };
-                format!(
-                    "expand(): an order-{from} block{source} split {from} → {}; one half of each \
-                     split went onto free_list[{mt}] of its order, the last order-{to} half is the \
-                     allocation",
-                    halves.join(" → ")
-                )
-            }
-            BuddyOpKind::Merge => {
-                let pairs: Vec<String> = (from..to).map(|o| format!("{o}+{o}")).collect();
-                format!(
-                    "__free_one_page(): the freed order-{from} block merged with its free \
-                     buddies, {} → {to}, into an order-{to} block on free_list[{mt}]",
-                    pairs.join(" → ")
-                )
-            }
-        };
-        BuddyOpView {
+        let mut view = BuddyOpView {
             task: task.to_string(),
             node: u32::from(self.zone.node),
             zone: self.zone.zone.kernel_name().to_string(),
@@ -71,8 +44,31 @@ impl BuddyOp {
             from_order: from,
             to_order: to,
             count: self.count,
-            text,
-        }
+            text: String::new(),
+        };
+        let chain = view.chain();
+        view.text = match self.kind {
+            BuddyOpKind::Split => {
+                let source = if self.source_migratetype == self.migratetype {
+                    String::new()
+                } else {
+                    format!(
+                        " taken from free_list[{}]",
+                        self.source_migratetype.kernel_name()
+                    )
+                };
+                format!(
+                    "expand(): an order-{from} block{source} split {from} → {chain}; one half of \
+                     each split went onto free_list[{mt}] of its order, the last order-{to} half \
+                     is the allocation"
+                )
+            }
+            BuddyOpKind::Merge => format!(
+                "__free_one_page(): the freed order-{from} block merged with its free buddies, \
+                 {chain} → {to}, into an order-{to} block on free_list[{mt}]"
+            ),
+        };
+        view
     }
 }
 

@@ -10,7 +10,6 @@
 //! motion only highlights the cells, and a count that changed flashes (▲/▼) after a step.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use gfpscope_engine::view::{BuddyOpKind, BuddyOpView, ZoneView};
@@ -49,23 +48,10 @@ fn mt_name(i: u8) -> &'static str {
 /// "merge 0+0 → 1+1 → order 2" (typography over the engine's orders; the engine's
 /// sentence is the tooltip).
 pub fn op_label(op: &BuddyOpView) -> String {
-    let (from, to) = (op.from_order, op.to_order);
-    let mut s = String::new();
     match op.kind {
-        BuddyOpKind::Split => {
-            write!(s, "split order {from}").ok();
-            for o in (to..from).rev() {
-                write!(s, " → {o}+{o}").ok();
-            }
-        }
-        BuddyOpKind::Merge => {
-            s.push_str("merge ");
-            let pairs: Vec<String> = (from..to).map(|o| format!("{o}+{o}")).collect();
-            s.push_str(&pairs.join(" → "));
-            write!(s, " → order {to}").ok();
-        }
+        BuddyOpKind::Split => format!("split order {} → {}", op.from_order, op.chain()),
+        BuddyOpKind::Merge => format!("merge {} → order {}", op.chain(), op.to_order),
     }
-    s
 }
 
 /// The operations of zone `zone` in the order they are listed and animated: the
