@@ -1,20 +1,13 @@
 //! `gfpscope run`, run as a user would.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn gfpscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gfpscope"))
-        .args(args)
-        .output()
-        .expect("run gfpscope")
-}
+mod common;
+
+use common::gfpscope;
 
 fn write_tmp(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("gfpscope-run-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    common::write_tmp("gfpscope-run-test", name, text)
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Map<String, serde_json::Value>> {

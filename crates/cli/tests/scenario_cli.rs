@@ -1,20 +1,11 @@
 //! `gfpscope scenarios` and `gfpscope check`, run as a user would.
 
-use std::process::{Command, Output};
+mod common;
 
-fn gfpscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gfpscope"))
-        .args(args)
-        .output()
-        .expect("run gfpscope")
-}
+use common::gfpscope;
 
 fn write_tmp(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("gfpscope-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    common::write_tmp("gfpscope-cli-test", name, text)
 }
 
 #[test]

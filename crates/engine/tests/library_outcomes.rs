@@ -2,7 +2,9 @@
 //! way a user sees it (log entries and their fields), plus pipeline checks with
 //! small scenarios for outcomes the library shows only under heavier pressure.
 
-use gfpscope_engine::scenario::{Run, library};
+mod common;
+
+use gfpscope_engine::scenario::Run;
 
 const GFP_FS: u32 = 0x80;
 const GFP_DIRECT_RECLAIM: u32 = 0x400;
@@ -28,10 +30,7 @@ struct Outcome {
 
 impl Outcome {
     fn of(name: &str) -> Outcome {
-        let e = library::get(name).unwrap_or_else(|| panic!("no built-in {name}"));
-        let mut run = Run::new(&e.file_name(), e.source)
-            .unwrap_or_else(|d| panic!("{name}: {}", d[0].render(e.source)));
-        run.run_to_end();
+        let run = common::run_builtin(name);
         assert!(run.finished(), "{name} did not finish");
         Outcome { run }
     }

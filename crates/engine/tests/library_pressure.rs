@@ -4,7 +4,9 @@
 //! only in kswapd or a background task. (The flag arithmetic of every built-in is
 //! checked in `library_outcomes.rs`.)
 
-use gfpscope_engine::scenario::{Run, library};
+mod common;
+
+use gfpscope_engine::scenario::Run;
 use gfpscope_engine::view::LogEntry;
 
 struct Outcome {
@@ -13,10 +15,7 @@ struct Outcome {
 
 impl Outcome {
     fn of(name: &str) -> Outcome {
-        let e = library::get(name).unwrap_or_else(|| panic!("no built-in {name}"));
-        let mut run = Run::new(&e.file_name(), e.source)
-            .unwrap_or_else(|d| panic!("{name}: {}", d[0].render(e.source)));
-        run.run_to_end();
+        let run = common::run_builtin(name);
         Outcome { run }
     }
 
