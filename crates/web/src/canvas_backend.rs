@@ -326,15 +326,9 @@ mod tests {
     use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
     fn canvas() -> HtmlCanvasElement {
-        let doc = gloo::utils::document();
-        let c: HtmlCanvasElement = doc
-            .create_element("canvas")
-            .expect("create")
-            .dyn_into()
-            .expect("canvas");
+        let c = crate::dom::test_canvas();
         c.set_width(320);
         c.set_height(180);
-        doc.body().expect("body").append_child(&c).expect("attach");
         c
     }
 

@@ -146,6 +146,20 @@ pub fn record_timing(name: &str, ms: f64) {
     js_sys::Reflect::set(&table, &JsValue::from_str(name), &JsValue::from_f64(ms)).ok();
 }
 
+/// A `<canvas>` attached to the page, for the unit tests that draw on one.
+#[cfg(test)]
+pub fn test_canvas() -> web_sys::HtmlCanvasElement {
+    use wasm_bindgen::JsCast;
+    let doc = gloo::utils::document();
+    let c: web_sys::HtmlCanvasElement = doc
+        .create_element("canvas")
+        .expect("create a canvas")
+        .dyn_into()
+        .expect("a canvas");
+    doc.body().expect("body").append_child(&c).expect("attach");
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -298,12 +298,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn the_canvas_holds_exactly_the_painted_pixels() {
-        let doc = gloo::utils::document();
-        let canvas: HtmlCanvasElement = doc
-            .create_element("canvas")
-            .expect("create canvas")
-            .dyn_into()
-            .expect("a canvas");
+        let canvas = crate::dom::test_canvas();
         let layout = MapLayout::new(&[(0, 100), (100, 50)]);
         let codes: Vec<u8> = (0..150u32).map(|i| (i % 12) as u8).collect();
         let mut buf = Vec::new();

@@ -333,15 +333,9 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn canvas() -> HtmlCanvasElement {
-        let doc = gloo::utils::document();
-        let c: HtmlCanvasElement = doc
-            .create_element("canvas")
-            .expect("create")
-            .dyn_into()
-            .expect("canvas");
+        let c = crate::dom::test_canvas();
         c.set_attribute("style", "width:300px;height:160px;display:block")
             .expect("style");
-        doc.body().expect("body").append_child(&c).expect("attach");
         c
     }
 
