@@ -306,6 +306,63 @@ pub struct KmemCache {
     /// Reclaimable objects, oldest first (may hold stale entries; checked when popped).
     lru: VecDeque<ObjRef>,
     nr_reclaimable: u64,
+    /// Sums over `slabs`, kept up to date by every change to a slab, so that the per-step
+    /// views and counters do not walk thousands of slabs (checked by `check_invariants`).
+    totals: SlabTotals,
+}
+
+/// Sums over a cache's slabs (`count_partial()`-style totals the kernel would compute by
+/// walking its lists; here maintained incrementally).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct SlabTotals {
+    objects: u64,
+    inuse: u64,
+    pages: u64,
+    full: u64,
+    empty: u64,
+}
+
+impl SlabTotals {
+    /// Recomputed from scratch (for the invariant check).
+    fn of(slabs: &U64Map<Slab>) -> SlabTotals {
+        let mut t = SlabTotals::default();
+        for s in slabs.values() {
+            t.add_slab(s);
+        }
+        t
+    }
+
+    fn add_slab(&mut self, s: &Slab) {
+        self.objects += u64::from(s.objects);
+        self.inuse += u64::from(s.inuse);
+        self.pages += 1 << s.order;
+        self.count_state(s.inuse, s.objects, 1);
+    }
+
+    fn remove_slab(&mut self, s: &Slab) {
+        self.objects -= u64::from(s.objects);
+        self.inuse -= u64::from(s.inuse);
+        self.pages -= 1 << s.order;
+        self.count_state(s.inuse, s.objects, -1);
+    }
+
+    /// A slab's `inuse` changed from `before` to `after`.
+    fn inuse_changed(&mut self, before: u32, after: u32, objects: u32) {
+        self.inuse = self.inuse + u64::from(after) - u64::from(before);
+        self.count_state(before, objects, -1);
+        self.count_state(after, objects, 1);
+    }
+
+    fn count_state(&mut self, inuse: u32, objects: u32, d: i64) {
+        let slot = if inuse == 0 {
+            &mut self.empty
+        } else if inuse == objects {
+            &mut self.full
+        } else {
+            return;
+        };
+        *slot = slot.wrapping_add_signed(d);
+    }
 }
 
 impl KmemCache {
@@ -377,17 +434,17 @@ impl KmemCache {
     /// Total objects in all slabs.
     #[must_use]
     pub fn nr_objects(&self) -> u64 {
-        self.slabs.values().map(|s| u64::from(s.objects)).sum()
+        self.totals.objects
     }
     /// Allocated objects.
     #[must_use]
     pub fn nr_active_objects(&self) -> u64 {
-        self.slabs.values().map(|s| u64::from(s.inuse)).sum()
+        self.totals.inuse
     }
     /// Pages held by this cache's slabs.
     #[must_use]
     pub fn nr_pages(&self) -> u64 {
-        self.slabs.values().map(|s| 1u64 << s.order).sum()
+        self.totals.pages
     }
     /// Length of the node partial list.
     #[must_use]
@@ -402,17 +459,8 @@ impl KmemCache {
     /// (full, partial, empty) slab counts by occupancy.
     #[must_use]
     pub fn slab_counts(&self) -> (u64, u64, u64) {
-        let (mut full, mut partial, mut empty) = (0, 0, 0);
-        for s in self.slabs.values() {
-            if s.inuse == 0 {
-                empty += 1;
-            } else if s.inuse == s.objects {
-                full += 1;
-            } else {
-                partial += 1;
-            }
-        }
-        (full, partial, empty)
+        let t = &self.totals;
+        (t.full, self.nr_slabs() - t.full - t.empty, t.empty)
     }
     /// The UI's picture of this cache.
     #[must_use]
@@ -671,6 +719,7 @@ impl Slub {
             cpu_slab: None,
             lru: VecDeque::new(),
             nr_reclaimable: 0,
+            totals: SlabTotals::default(),
         });
         id
     }
@@ -746,6 +795,8 @@ impl Slub {
         };
         slab.inuse += 1;
         slab.obj[index as usize] = OBJ_ALLOCATED;
+        c.totals
+            .inuse_changed(slab.inuse - 1, slab.inuse, slab.objects);
         Ok(Some(ObjRef {
             cache,
             slab_pfn: pfn,
@@ -859,6 +910,8 @@ impl Slub {
         let was_full = slab.inuse == slab.objects;
         slab.inuse -= 1;
         slab.free.push(obj.index);
+        c.totals
+            .inuse_changed(slab.inuse + 1, slab.inuse, slab.objects);
         if is_cpu {
             return Ok(None);
         }
@@ -867,7 +920,9 @@ impl Slub {
             if slab.on_partial {
                 c.partial.retain(|&p| p != obj.slab_pfn);
             }
-            c.slabs.remove(&obj.slab_pfn);
+            if let Some(gone) = c.slabs.remove(&obj.slab_pfn) {
+                c.totals.remove_slab(&gone);
+            }
             return Ok(Some((obj.slab_pfn, order)));
         }
         if was_full && !slab.on_partial {
@@ -1031,6 +1086,14 @@ impl Slub {
                     c.name, c.nr_reclaimable
                 ));
             }
+            if c.totals != SlabTotals::of(&c.slabs) {
+                return Err(format!(
+                    "{}: slab totals {:?}, recounted {:?}",
+                    c.name,
+                    c.totals,
+                    SlabTotals::of(&c.slabs)
+                ));
+            }
             if c.partial.len() != c.slabs.values().filter(|s| s.on_partial).count() {
                 return Err(format!(
                     "{}: partial list has duplicates or strangers",
@@ -1170,17 +1233,18 @@ impl Machine {
             },
         )?;
         let c = self.slab.cache_mut(cache)?;
-        c.slabs.insert(
-            pfn.0,
-            Slab {
-                order,
-                objects,
-                inuse: 0,
-                free: (0..objects).rev().collect(),
-                obj: vec![0; objects as usize],
-                on_partial: false,
-            },
-        );
+        let slab = Slab {
+            order,
+            objects,
+            inuse: 0,
+            free: (0..objects).rev().collect(),
+            obj: vec![0; objects as usize],
+            on_partial: false,
+        };
+        c.totals.add_slab(&slab);
+        if let Some(old) = c.slabs.insert(pfn.0, slab) {
+            c.totals.remove_slab(&old);
+        }
         // The previous CPU slab (full, or we would not be growing) leaves the CPU; a non-full
         // one goes back to the partial list (deactivate_slab).
         if let Some(old) = c.cpu_slab.replace(pfn.0)
@@ -1266,7 +1330,9 @@ impl Machine {
             .map(|(p, s)| (p, s.order))
             .collect();
         for &(p, _) in &empty {
-            c.slabs.remove(&p);
+            if let Some(gone) = c.slabs.remove(&p) {
+                c.totals.remove_slab(&gone);
+            }
         }
         c.partial.retain(|p| c.slabs.contains_key(p));
         if c.cpu_slab.is_some_and(|p| !c.slabs.contains_key(&p)) {
