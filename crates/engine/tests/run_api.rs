@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use gfpscope_engine::scenario::{Run, RunOptions, library};
+use gfpscope_engine::scenario::{PageCodesUpdate, Run, RunOptions, library};
 use gfpscope_engine::view::StepView;
 use proptest::prelude::*;
 
@@ -351,6 +351,8 @@ proptest! {
     ) {
         let (views, log, n) = straight16();
         let mut r = Run::with_options("t.c", PRESSURE, 3, interval16()).unwrap();
+        // The memory map's buffer, kept up to date incrementally along the way.
+        let mut codes = Vec::new();
         for op in ops {
             let cur = r.current_step();
             match op {
@@ -366,6 +368,17 @@ proptest! {
             }
             prop_assert!(r.known_steps() >= r.current_step());
             prop_assert_eq!(&r.view(), &views[r.current_step() as usize]);
+            let before = codes.clone();
+            let update = r.page_codes_update(&mut codes);
+            prop_assert_eq!(&codes, &r.page_codes());
+            if let PageCodesUpdate::Ranges(ranges) = update {
+                // Every page whose code changed is in a reported range.
+                for (pfn, (a, b)) in before.iter().zip(&codes).enumerate() {
+                    let pfn = pfn as u64;
+                    prop_assert!(a == b || ranges.iter().any(|r| r.contains(&pfn)), "pfn {:#x} changed unreported", pfn);
+                }
+                prop_assert!(ranges.windows(2).all(|w| w[0].end <= w[1].start));
+            }
         }
         while r.extend(50) > 0 {}
         prop_assert!(r.end_known());

@@ -196,7 +196,7 @@ const MAX_RUNS: usize = 16;
 /// few pages, so repainting only these rows keeps a 262,144-page map cheap.
 pub fn changed_rows(layout: &MapLayout, old: &[u8], new: &[u8]) -> Vec<std::ops::Range<u32>> {
     let width = u64::from(layout.width);
-    let mut runs: Vec<std::ops::Range<u32>> = Vec::new();
+    let mut runs = RowRuns::default();
     for band in &layout.bands {
         for r in 0..band.rows {
             let first = band.start_pfn + u64::from(r) * width;
@@ -205,20 +205,58 @@ pub fn changed_rows(layout: &MapLayout, old: &[u8], new: &[u8]) -> Vec<std::ops:
             if old.get(a..b) == new.get(a..b) && old.get(a..b).is_some() {
                 continue;
             }
-            let row = band.first_row + r;
-            match runs.last_mut() {
-                Some(run) if run.end == row => run.end = row + 1,
-                _ => runs.push(row..row + 1),
-            }
+            runs.add(band.first_row + r..band.first_row + r + 1);
         }
     }
-    if runs.len() > MAX_RUNS {
-        let start = runs.first().map_or(0, |r| r.start);
-        let end = runs.last().map_or(0, |r| r.end);
-        runs.clear();
-        runs.push(start..end);
+    runs.finish()
+}
+
+/// The pixel rows holding the pages of `ranges` (pfn ranges, ascending), as runs like
+/// [`changed_rows`] gives: what the engine reports a step changed, without comparing
+/// the whole map.
+pub fn rows_of_ranges(
+    layout: &MapLayout,
+    ranges: &[std::ops::Range<u64>],
+) -> Vec<std::ops::Range<u32>> {
+    let width = u64::from(layout.width);
+    let mut runs = RowRuns::default();
+    for band in &layout.bands {
+        let end = band.start_pfn + band.pages;
+        for r in ranges {
+            let (lo, hi) = (r.start.max(band.start_pfn), r.end.min(end));
+            if lo >= hi {
+                continue;
+            }
+            let first = ((lo - band.start_pfn) / width) as u32;
+            let last = ((hi - 1 - band.start_pfn) / width) as u32;
+            runs.add(band.first_row + first..band.first_row + last + 1);
+        }
     }
-    runs
+    runs.finish()
+}
+
+/// Runs of pixel rows, merged when adjacent or overlapping, added in ascending order.
+#[derive(Default)]
+struct RowRuns(Vec<std::ops::Range<u32>>);
+
+impl RowRuns {
+    fn add(&mut self, rows: std::ops::Range<u32>) {
+        match self.0.last_mut() {
+            Some(run) if run.end >= rows.start => run.end = run.end.max(rows.end),
+            _ => self.0.push(rows),
+        }
+    }
+
+    /// The runs, merged into one when there are more than [`MAX_RUNS`].
+    fn finish(mut self) -> Vec<std::ops::Range<u32>> {
+        if self.0.len() > MAX_RUNS {
+            let start = self.0.first().map_or(0, |r| r.start);
+            let end = self.0.last().map_or(0, |r| r.end);
+            self.0.clear();
+            self.0.push(start..end);
+        }
+        self.0
+    }
 }
 
 /// Repaints pixel rows `rows` of `out` (a buffer `paint` filled for this layout) from
@@ -271,6 +309,31 @@ mod tests {
         let layout = MapLayout::new(&[(0, 4096), (4096, 258048)]);
         assert_eq!(layout.width, 512);
         assert_eq!(layout.rgba_len(), 512 * layout.height as usize * 4);
+    }
+
+    #[wasm_bindgen_test]
+    fn rows_of_changed_ranges_are_the_rows_a_comparison_finds() {
+        // Two zones, 64 pages a row: DMA pfn 0..4096, DMA32 from 4096.
+        let layout = MapLayout::new(&[(0, 4096), (4096, 12288)]);
+        let old = vec![0u8; 16384];
+        for ranges in [
+            vec![5..6, 7..7],
+            vec![0..1, 127..129, 4095..4097],
+            vec![200..300, 9000..9001, 16383..16384],
+            vec![],
+        ] {
+            let mut new = old.clone();
+            for r in &ranges {
+                for p in r.clone() {
+                    new[p as usize] = 1;
+                }
+            }
+            assert_eq!(
+                rows_of_ranges(&layout, &ranges),
+                changed_rows(&layout, &old, &new),
+                "{ranges:?}"
+            );
+        }
     }
 
     #[wasm_bindgen_test]

@@ -13,8 +13,8 @@ use gfpscope_engine::view::{
 };
 use yew::AttrValue;
 
-use gfpscope_engine::scenario::library;
 pub use gfpscope_engine::scenario::{Diagnostic, HistoryPoint, Run, TokenClass, highlight};
+use gfpscope_engine::scenario::{PageCodesUpdate, library};
 
 /// The background computation stops at this step when the run's end has not been
 /// reached: the default `step_limit`, so every scenario that keeps it is computed whole.
@@ -66,8 +66,37 @@ pub struct Marker {
 }
 
 /// The memory map's input: page codes, shared until they change.
-#[derive(Debug, PartialEq, Eq, Default)]
-pub struct PageCodes(pub Vec<u8>);
+///
+/// Two `PageCodes` are equal when they are the same generation: every new content gets
+/// a number never used before (by any session: a new scenario must not look like the
+/// next step of the old one), so props and effect dependencies compare two integers
+/// instead of 262,144 bytes.
+#[derive(Debug, Default)]
+pub struct PageCodes {
+    /// One byte per pfn (`gfpscope_engine::view::page_code`).
+    pub codes: Vec<u8>,
+    /// Distinct for each content published (0: none yet).
+    pub generation: u64,
+    /// When known: the pfn ranges that differ from generation `base` (the previous one),
+    /// so that the memory map repaints just those rows.
+    pub changed: Option<(u64, Vec<std::ops::Range<u64>>)>,
+}
+
+/// The last [`PageCodes::generation`] handed out.
+static LAST_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl PageCodes {
+    /// A number no `PageCodes` had before.
+    fn next_generation() -> u64 {
+        LAST_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+}
+
+impl PartialEq for PageCodes {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+    }
+}
 
 /// Downsampled series for the plots.
 #[derive(Debug, Default, PartialEq)]
@@ -167,7 +196,8 @@ const PLOT_POINTS: usize = 600;
 pub struct Session {
     run: Run,
     pages: Rc<PageCodes>,
-    /// Scratch buffer the run writes page codes into, compared with `pages`.
+    /// The run's page codes, kept up to date by `Run::page_codes_update` (which recomputes
+    /// only what a step changed); published as `pages` when they differ.
     scratch: Vec<u8>,
     /// `run.log()` entries as shared `Rc`s (the log only grows), so that an event-log
     /// row whose entry did not change is not re-rendered.
@@ -507,10 +537,23 @@ impl Session {
     /// Re-shares the large inputs only when they changed, so that their `Rc`s stay
     /// pointer-equal and the memory map and plots skip redrawing.
     fn refresh_shared(&mut self) {
-        self.run.page_codes_into(&mut self.scratch);
-        if self.pages.0 != self.scratch {
-            self.pages = Rc::new(PageCodes(self.scratch.clone()));
-        }
+        let changed = match self.run.page_codes_update(&mut self.scratch) {
+            PageCodesUpdate::All if self.pages.codes == self.scratch => {
+                return self.refresh_plots();
+            }
+            PageCodesUpdate::All => None,
+            PageCodesUpdate::Ranges(r) if r.is_empty() => return self.refresh_plots(),
+            PageCodesUpdate::Ranges(r) => Some((self.pages.generation, r)),
+        };
+        self.pages = Rc::new(PageCodes {
+            codes: self.scratch.clone(),
+            generation: PageCodes::next_generation(),
+            changed,
+        });
+        self.refresh_plots();
+    }
+
+    fn refresh_plots(&mut self) {
         let history = self.run.history();
         let upto = history.partition_point(|h| h.step <= self.run.current_step());
         if upto != self.plots_len {
@@ -601,6 +644,35 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    fn page_codes_say_what_a_step_changed_and_are_never_mistaken_for_another_sessions() {
+        let mut s = load();
+        let mut prev = s.snapshot().pages;
+        let mut saw_ranges = false;
+        for _ in 0..8 {
+            let now = s.apply(&Cmd::Step).pages;
+            if Rc::ptr_eq(&now, &prev) {
+                continue;
+            }
+            assert!(now.generation > prev.generation);
+            if let Some((base, ranges)) = &now.changed {
+                saw_ranges = true;
+                assert_eq!(*base, prev.generation);
+                // Exactly the pages outside the ranges kept their codes.
+                for (pfn, (a, b)) in prev.codes.iter().zip(&now.codes).enumerate() {
+                    let inside = ranges.iter().any(|r| r.contains(&(pfn as u64)));
+                    assert!(a == b || inside, "pfn {pfn:#x} changed outside {ranges:?}");
+                }
+            }
+            prev = now;
+        }
+        assert!(saw_ranges, "no step reported its changed pages");
+        // A new session on the same machine starts from numbers the old one never used.
+        let other = load().snapshot().pages;
+        assert!(other.generation > prev.generation);
+        assert_ne!(*other, *prev);
+    }
+
+    #[wasm_bindgen_test]
     fn step_back_gives_back_the_same_snapshot_and_run_until_reports_hits_and_misses() {
         let mut s = load();
         for _ in 0..3 {
@@ -612,7 +684,7 @@ mod tests {
         let back = s.apply(&Cmd::StepBack);
         assert_eq!(back.step, 3);
         assert_eq!(back.view, at3.view);
-        assert_eq!(back.pages, at3.pages);
+        assert_eq!(back.pages.codes, at3.pages.codes);
         assert_eq!(back.log, at3.log);
         assert_eq!(back.detail, at3.detail);
         // Same step again: page codes are unchanged, so the Rc is shared (no map redraw).

@@ -116,6 +116,7 @@ impl Zone {
         f.kind = kind::FREE_HEAD;
         f.order = order as u8;
         f.tag = mt_index(mt) as u16;
+        self.touch_codes(idx as usize, 1 << order);
         self.list_add(idx, order, mt, tail);
     }
 
@@ -125,6 +126,7 @@ impl Zone {
     fn del_from_free_list(&mut self, idx: u32, order: u32, mt: MigrateType) {
         self.list_del(idx, order, mt);
         self.pages[idx as usize].kind = kind::FREE_TAIL;
+        self.touch_codes(idx as usize, 1 << order);
     }
 
     /// Migratetype of the list a free head is on.
@@ -329,6 +331,7 @@ impl Zone {
             // move_to_free_list(): list_move_tail + account both types.
             self.list_del(idx, order, old);
             self.pages[idx as usize].tag = mt_index(new_mt) as u16;
+            self.touch_codes(idx as usize, 1 << order);
             self.list_add(idx, order, new_mt, true);
             let nr = 1i64 << order;
             self.account_freepages(-nr, old);
@@ -610,6 +613,7 @@ impl Zone {
         // prep_new_page() touches every page of the block; here one fill of whole frames.
         self.pages[start..start + n].fill(ALLOC_TAIL);
         self.pages[start].order = order as u8;
+        self.touch_codes(start, n);
         self.links[start].prev = HOMOGENEOUS;
         self.nr_by_kind[usize::from(kind::KERNEL)] += n as u64;
     }
@@ -680,6 +684,7 @@ impl Zone {
             }
         }
         self.pages[start..start + n].fill(FREE_TAIL_FRAME);
+        self.touch_codes(start, n);
         // split_large_buddy(): at most pageblock_order at a time, each with the migratetype
         // of its own pageblock.
         let chunk_order = order.min(PAGEBLOCK_ORDER);
@@ -858,6 +863,7 @@ impl Zone {
                 let old = self.head_mt(idx);
                 self.list_del(idx, order, old);
                 self.pages[idx as usize].tag = mt_index(migratetype) as u16;
+                self.touch_codes(idx as usize, 1 << order);
                 self.list_add(idx, order, migratetype, true);
                 self.account_freepages(-(1i64 << order), old);
                 self.account_freepages(1i64 << order, migratetype);
@@ -901,6 +907,7 @@ impl Zone {
             return Err(MemError::BadState { state });
         };
         let start = self.idx(pfn.0) as usize;
+        self.touch_codes(start, 1 << order);
         for f in &mut self.pages[start..start + (1usize << order)] {
             self.nr_by_kind[usize::from(f.kind)] -= 1;
             self.nr_by_kind[usize::from(k)] += 1;
@@ -923,6 +930,7 @@ impl Zone {
             return Err(MemError::NoSuchPfn { pfn });
         }
         let i = self.idx(pfn.0) as usize;
+        self.touch_codes(i, 1);
         let f = &mut self.pages[i];
         if !kind::is_allocated(f.kind) {
             return Err(MemError::NotAllocated {
@@ -1003,20 +1011,94 @@ impl Zone {
 
     /// Memory-map codes for this zone's span, appended to `out`.
     pub fn page_codes_into(&self, out: &mut Vec<u8>) {
-        let mut i = 0usize;
-        out.reserve(self.pages.len());
-        while i < self.pages.len() {
+        let start = out.len();
+        out.resize(start + self.pages.len(), 0);
+        self.codes_of(0..self.pages.len(), &mut out[start..]);
+    }
+
+    /// Writes the codes of pages `range` (zone indices, starting at a free block's head or
+    /// an allocated page) into `out` (as long as the range).
+    fn codes_of(&self, range: std::ops::Range<usize>, out: &mut [u8]) {
+        let mut i = range.start;
+        while i < range.end {
             let f = self.pages[i];
+            let at = i - range.start;
             if f.kind == kind::FREE_HEAD {
-                let n = (1usize << f.order).min(self.pages.len() - i);
+                let n = (1usize << f.order).min(range.end - i);
                 let code = super::page::free_code(mt_from_index(usize::from(f.tag)));
-                out.extend(std::iter::repeat_n(code, n));
+                out[at..at + n].fill(code);
                 i += n;
             } else {
-                out.push(super::page::used_code(f.kind));
+                out[at] = super::page::used_code(f.kind);
                 i += 1;
             }
         }
+    }
+
+    /// Marks the memory-map codes of pages `idx..idx + n` (zone indices) as possibly
+    /// changed (see [`Zone::codes_dirty`]).
+    #[inline]
+    pub(crate) fn touch_codes(&mut self, idx: usize, n: usize) {
+        if n == 0 || self.codes_dirty.is_empty() {
+            return;
+        }
+        let base = (self.start_pfn % super::zone::CODE_CHUNK_PAGES) as usize;
+        let chunk = super::zone::CODE_CHUNK_PAGES as usize;
+        for c in (base + idx) / chunk..=(base + idx + n - 1) / chunk {
+            if let Some(w) = self.codes_dirty.get_mut(c / 64) {
+                *w |= 1 << (c % 64);
+            }
+        }
+    }
+
+    /// Rewrites in `codes` (this zone's slice of a machine's page codes, which held them
+    /// as of the previous refresh) the chunks touched since then, clears the marks and
+    /// appends to `changed` the pfn ranges whose codes really differ.
+    pub(crate) fn refresh_page_codes(
+        &mut self,
+        codes: &mut [u8],
+        changed: &mut Vec<std::ops::Range<u64>>,
+    ) {
+        let chunk = super::zone::CODE_CHUNK_PAGES as usize;
+        let base = (self.start_pfn % super::zone::CODE_CHUNK_PAGES) as usize;
+        let mut fresh = [0u8; super::zone::CODE_CHUNK_PAGES as usize];
+        for w in 0..self.codes_dirty.len() {
+            let mut bits = std::mem::take(&mut self.codes_dirty[w]);
+            while bits != 0 {
+                let c = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let from = (c * chunk).saturating_sub(base);
+                let to = ((c + 1) * chunk - base).min(self.pages.len());
+                if from >= to {
+                    continue;
+                }
+                let fresh = &mut fresh[..to - from];
+                self.codes_of(from..to, fresh);
+                let old = &mut codes[from..to];
+                // The first and last page that differ bound the changed range.
+                let first = old.iter().zip(fresh.iter()).position(|(a, b)| a != b);
+                if let Some(first) = first {
+                    let last = old.iter().zip(fresh.iter()).rposition(|(a, b)| a != b);
+                    let last = last.unwrap_or(first);
+                    let lo = self.start_pfn + (from + first) as u64;
+                    let hi = self.start_pfn + (from + last) as u64 + 1;
+                    match changed.last_mut() {
+                        Some(r) if r.end == lo => r.end = hi,
+                        _ => changed.push(lo..hi),
+                    }
+                    old.copy_from_slice(fresh);
+                }
+            }
+        }
+    }
+
+    /// Marks every chunk clean (the caller has just computed all codes).
+    pub(crate) fn clear_codes_dirty(&mut self) {
+        let chunk = super::zone::CODE_CHUNK_PAGES as usize;
+        let base = (self.start_pfn % super::zone::CODE_CHUNK_PAGES) as usize;
+        let chunks = (base + self.pages.len()).div_ceil(chunk);
+        self.codes_dirty.clear();
+        self.codes_dirty.resize(chunks.div_ceil(64), 0);
     }
 
     #[inline]

@@ -297,6 +297,41 @@ impl Machine {
         out.resize(max, page_code::HOLE);
     }
 
+    /// [`Machine::page_codes_into`], after which [`Machine::page_codes_refresh`] can keep
+    /// `out` up to date by recomputing only the pages changed since.
+    pub fn page_codes_sync(&mut self, out: &mut Vec<u8>) {
+        self.page_codes_into(out);
+        for n in &mut self.nodes {
+            for z in &mut n.zones {
+                z.clear_codes_dirty();
+            }
+        }
+    }
+
+    /// Brings `codes` — this machine's page codes as of the last
+    /// [`Machine::page_codes_sync`] or refresh — up to date, recomputing only the
+    /// 1024-page chunks whose pages changed since, and appends to `changed` the pfn
+    /// ranges whose codes differ (ascending). Front ends redraw those ranges only.
+    pub fn page_codes_refresh(
+        &mut self,
+        codes: &mut [u8],
+        changed: &mut Vec<std::ops::Range<u64>>,
+    ) {
+        let mut zones: Vec<&mut Zone> = self
+            .nodes
+            .iter_mut()
+            .flat_map(|n| n.zones.iter_mut())
+            .filter(|z| z.spanned_pages() > 0)
+            .collect();
+        crate::sort::sort_by_u64_key(&mut zones, |z| z.start_pfn());
+        for z in zones {
+            let start = z.start_pfn() as usize;
+            if let Some(slice) = codes.get_mut(start..start + z.pages.len()) {
+                z.refresh_page_codes(slice, changed);
+            }
+        }
+    }
+
     /// The UI's picture of zone `id`.
     #[must_use]
     pub fn zone_view(&self, id: ZoneId) -> Option<ZoneView> {

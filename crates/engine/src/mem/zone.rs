@@ -146,7 +146,16 @@ pub struct Zone {
     pub(crate) watermark_boost_factor: u32,
     /// Pages per internal kind (free pages counted in `nr_free_pages`).
     pub(crate) nr_by_kind: [u64; kind::N],
+    /// One bit per [`CODE_CHUNK_PAGES`]-page chunk (from `start_pfn` rounded down) whose
+    /// memory-map codes may have changed since [`Zone::refresh_page_codes`] last ran.
+    /// Not kernel state: it lets a front end redraw a 262,144-page map per step by
+    /// recomputing only what the step touched.
+    pub(crate) codes_dirty: Vec<u64>,
 }
+
+/// Pages per dirty-tracking chunk of the memory-map codes: the largest buddy block, so
+/// that no free block crosses a chunk boundary and a chunk's codes can be recomputed alone.
+pub(crate) const CODE_CHUNK_PAGES: u64 = 1 << crate::mem::MAX_PAGE_ORDER;
 
 impl Zone {
     pub(crate) fn empty(id: ZoneId, kernel_idx: usize, max_nr_zones: usize) -> Zone {
@@ -171,6 +180,7 @@ impl Zone {
             boosted_flag: false,
             watermark_boost_factor: 15000,
             nr_by_kind: [0; kind::N],
+            codes_dirty: Vec::new(),
         }
     }
 

@@ -28,7 +28,7 @@ pub mod value;
 pub use ast::{Scenario, Span};
 pub use diag::{Diagnostic, Severity};
 pub use highlight::{TokenClass, highlight};
-pub use run::{HistoryPoint, Run, RunOptions, ZonePoint};
+pub use run::{HistoryPoint, PageCodesUpdate, Run, RunOptions, ZonePoint};
 
 /// Parses and checks a scenario file.
 ///

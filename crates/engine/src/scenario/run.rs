@@ -250,6 +250,21 @@ pub struct Run {
     frontier: Option<Box<State>>,
     options: RunOptions,
     seed: u64,
+    /// True while the caller's buffer of [`Run::page_codes_update`] matches the current
+    /// state as of its last call, so that the next call only recomputes changed pages
+    /// (false from the start and whenever a seek replaces the current state).
+    codes_synced: bool,
+}
+
+/// What [`Run::page_codes_update`] changed in the caller's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageCodesUpdate {
+    /// Every code was recomputed (first call, after a seek that restored a saved state,
+    /// or a buffer of the wrong length).
+    All,
+    /// Only these pfn ranges differ from the previous call's result (ascending; empty
+    /// when nothing changed).
+    Ranges(Vec<std::ops::Range<u64>>),
 }
 
 impl Run {
@@ -333,6 +348,7 @@ impl Run {
             frontier: None,
             options,
             seed,
+            codes_synced: false,
         };
         run.end_known = run.state.interp.finished;
         run.state.last.decisions = std::mem::take(&mut out.decisions);
@@ -505,10 +521,12 @@ impl Run {
             && let Some(f) = &self.frontier
         {
             self.state = (**f).clone();
+            self.codes_synced = false;
         } else if key.is_some_and(|k| here.is_none_or(|h| k > h))
             && let Some((_, st)) = self.keyframes.at_or_before(step)
         {
             self.state = st.clone();
+            self.codes_synced = false;
         }
         while self.current_step() < step {
             if !self.step() {
@@ -625,6 +643,23 @@ impl Run {
     /// Writes the page codes into `buf` (reusing its allocation).
     pub fn page_codes_into(&self, buf: &mut Vec<u8>) {
         self.state.sys.kernel.machine().page_codes_into(buf);
+    }
+
+    /// Keeps `codes` equal to [`Run::page_codes`] of the current step at a fraction of its
+    /// cost: a call recomputes only the pages changed since the previous call (a step
+    /// touches a few dozen of a 1 GiB machine's 262,144) and says which changed. Pass the
+    /// same buffer every time: the engine remembers what it last wrote there, for one
+    /// caller only.
+    pub fn page_codes_update(&mut self, codes: &mut Vec<u8>) -> PageCodesUpdate {
+        let machine = self.state.sys.kernel.machine_mut();
+        if !self.codes_synced || codes.len() as u64 != machine.max_pfn() {
+            machine.page_codes_sync(codes);
+            self.codes_synced = true;
+            return PageCodesUpdate::All;
+        }
+        let mut changed = Vec::new();
+        machine.page_codes_refresh(codes, &mut changed);
+        PageCodesUpdate::Ranges(changed)
     }
 
     /// The kernel model at the current step (read-only).

@@ -74,17 +74,29 @@ struct Painted {
     theme: Theme,
 }
 
-/// Repaints only the pixel rows whose pages changed from `old` to `new` (`buf` holds the
-/// picture of `old`), one `putImageData` per run of rows.
+/// The pixel rows whose pages differ between the painted codes `old` and `new`: the
+/// ranges the engine reported when `new` is the next generation, else a comparison.
+fn rows_to_repaint(
+    layout: &MapLayout,
+    old: &PageCodes,
+    new: &PageCodes,
+) -> Vec<std::ops::Range<u32>> {
+    match &new.changed {
+        Some((base, ranges)) if *base == old.generation => paint::rows_of_ranges(layout, ranges),
+        _ => paint::changed_rows(layout, &old.codes, &new.codes),
+    }
+}
+
+/// Repaints the pixel rows `runs` from `new` (`buf` holds the picture of the codes
+/// painted before), one `putImageData` per run of rows.
 fn redraw_rows(
     canvas: &HtmlCanvasElement,
     layout: &MapLayout,
-    old: &[u8],
+    runs: Vec<std::ops::Range<u32>>,
     new: &[u8],
     pal: &Palette,
     buf: &mut [u8],
 ) -> bool {
-    let runs = paint::changed_rows(layout, old, new);
     if runs.is_empty() {
         return true;
     }
@@ -187,15 +199,15 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                         Some(p) if same_picture => redraw_rows(
                             &canvas,
                             layout,
-                            &p.pages.0,
-                            &pages.0,
+                            rows_to_repaint(layout, &p.pages, pages),
+                            &pages.codes,
                             palette(*theme),
                             &mut buf.borrow_mut(),
                         ),
                         _ => draw(
                             &canvas,
                             layout,
-                            &pages.0,
+                            &pages.codes,
                             palette(*theme),
                             &mut buf.borrow_mut(),
                         ),
@@ -235,7 +247,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
             let y = ((f64::from(e.client_y()) - rect.top()) / rect.height()
                 * f64::from(layout.height)) as u32;
             let text = layout.pfn_at(x, y).map(|(zone, pfn)| {
-                let code = pages.0.get(pfn as usize).copied();
+                let code = pages.codes.get(pfn as usize).copied();
                 let name = code
                     .and_then(|c| CODE_NAMES.iter().find(|(k, _)| *k == c))
                     .map_or("unknown", |(_, n)| *n);
