@@ -329,6 +329,11 @@ fn op_item(op: &BuddyOpView) -> Html {
     }
 }
 
+/// `class` of a free-list cell, by migratetype index.
+const CELL_CLASS: [&str; 4] = ["cell mt0", "cell mt1", "cell mt2", "cell mt3"];
+/// Orders and migratetype indices as attribute text.
+const DIGITS: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+
 #[component]
 pub fn BuddyPanel(props: &BuddyProps) -> Html {
     let zones = &props.zones;
@@ -446,12 +451,22 @@ pub fn BuddyPanel(props: &BuddyProps) -> Html {
                                     // re-lays the table (see `.cellbox` in style.css). The flash
                                     // restarts on every change because its animation name
                                     // alternates with the step's parity.
-                                    let parity = if props.step.is_multiple_of(2) { "even" } else { "odd" };
+                                    let even = props.step.is_multiple_of(2);
+                                    let cellbox = match (change, even) {
+                                        (None, _) => "cellbox",
+                                        (Some("up"), true) => "cellbox up even",
+                                        (Some("up"), false) => "cellbox up odd",
+                                        (Some(_), true) => "cellbox down even",
+                                        (Some(_), false) => "cellbox down odd",
+                                    };
+                                    // Static class and data strings: 44 cells re-render on
+                                    // every step, and `classes!` builds a hash set each time.
                                     html! {
                                         <td key={format!("{}-{order}-{mt}", zone.name)}
-                                            class={classes!("cell", format!("mt{mt}"))}
-                                            data-order={order.to_string()} data-mt={mt.to_string()}>
-                                            <div class={classes!("cellbox", change, change.map(|_| parity))}>
+                                            class={CELL_CLASS.get(mt).copied().unwrap_or("cell")}
+                                            data-order={DIGITS.get(order).copied().unwrap_or_default()}
+                                            data-mt={DIGITS.get(mt).copied().unwrap_or_default()}>
+                                            <div class={cellbox}>
                                                 <span class="bar" style={format!("width:{}%", crate::decimal::fixed(w, 1))}></span>
                                                 <span class="n">{ n }</span>
                                             </div>
