@@ -6,9 +6,29 @@ use gfpscope_engine::task::TaskFlags;
 use gfpscope_engine::view::{StepView, TaskView};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct TaskProps {
     pub view: Rc<StepView>,
+}
+
+/// Equal when everything this panel shows is: most steps change a task's frames but not
+/// its flags, cookies or context, and then the panel is not re-rendered.
+impl PartialEq for TaskProps {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.view, &other.view);
+        Rc::ptr_eq(a, b)
+            || (a.current_task == b.current_task
+                && a.tasks.len() == b.tasks.len()
+                && a.tasks.iter().zip(&b.tasks).all(|(x, y)| {
+                    x.pid == y.pid
+                        && x.comm == y.comm
+                        && x.state == y.state
+                        && x.context == y.context
+                        && x.flags == y.flags
+                        && x.cookies == y.cookies
+                        && x.atomic == y.atomic
+                }))
+    }
 }
 
 /// PF bits shown even when clear, because they change how allocations behave.
