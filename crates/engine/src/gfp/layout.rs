@@ -799,182 +799,201 @@ fn composites(r: Release) -> Vec<(&'static str, u32)> {
     out
 }
 
+/// One entry of a kernel's flag-printing table: a composite (printed when all its bits are
+/// set), a flag under the name the table prints, or `__GFP_REPEAT`/`__GFP_RETRY_MAYFAIL`.
+/// The tables are data, not code: a `vec!` of calls costs more wasm than these arrays.
+#[derive(Clone, Copy)]
+enum Printed {
+    C(&'static str),
+    F(FlagId, &'static str),
+    Repeat,
+}
+
+use Printed::{C, F, Repeat};
+
+/// include/trace/events/gfpflags.h, 3.x.
+const PRINTED_3: &[Printed] = &[
+    C("GFP_TRANSHUGE"),
+    C("GFP_HIGHUSER_MOVABLE"),
+    C("GFP_HIGHUSER"),
+    C("GFP_USER"),
+    C("GFP_TEMPORARY"),
+    C("GFP_KERNEL"),
+    C("GFP_NOFS"),
+    C("GFP_ATOMIC"),
+    C("GFP_NOIO"),
+    F(FlagId::High, "GFP_HIGH"),
+    F(FlagId::Wait, "GFP_WAIT"),
+    F(FlagId::Io, "GFP_IO"),
+    F(FlagId::Cold, "GFP_COLD"),
+    F(FlagId::Nowarn, "GFP_NOWARN"),
+    F(FlagId::RetryMayfail, "GFP_REPEAT"),
+    F(FlagId::Nofail, "GFP_NOFAIL"),
+    F(FlagId::Noretry, "GFP_NORETRY"),
+    F(FlagId::Comp, "GFP_COMP"),
+    F(FlagId::Zero, "GFP_ZERO"),
+    F(FlagId::Nomemalloc, "GFP_NOMEMALLOC"),
+    F(FlagId::Memalloc, "GFP_MEMALLOC"),
+    F(FlagId::Hardwall, "GFP_HARDWALL"),
+    F(FlagId::Thisnode, "GFP_THISNODE"),
+    F(FlagId::Reclaimable, "GFP_RECLAIMABLE"),
+    F(FlagId::Kmemcg, "GFP_KMEMCG"),
+    F(FlagId::Movable, "GFP_MOVABLE"),
+    F(FlagId::Notrack, "GFP_NOTRACK"),
+    F(FlagId::NoKswapd, "GFP_NO_KSWAPD"),
+    F(FlagId::OtherNode, "GFP_OTHER_NODE"),
+];
+
+/// 4.4's gfpflags.h: new bits, old spelling.
+const PRINTED_4_4: &[Printed] = &[
+    C("GFP_TRANSHUGE"),
+    C("GFP_HIGHUSER_MOVABLE"),
+    C("GFP_HIGHUSER"),
+    C("GFP_USER"),
+    C("GFP_TEMPORARY"),
+    C("GFP_KERNEL"),
+    C("GFP_NOFS"),
+    C("GFP_ATOMIC"),
+    C("GFP_NOIO"),
+    F(FlagId::High, "GFP_HIGH"),
+    F(FlagId::Atomic, "GFP_ATOMIC"),
+    F(FlagId::Io, "GFP_IO"),
+    F(FlagId::Cold, "GFP_COLD"),
+    F(FlagId::Nowarn, "GFP_NOWARN"),
+    F(FlagId::RetryMayfail, "GFP_REPEAT"),
+    F(FlagId::Nofail, "GFP_NOFAIL"),
+    F(FlagId::Noretry, "GFP_NORETRY"),
+    F(FlagId::Comp, "GFP_COMP"),
+    F(FlagId::Zero, "GFP_ZERO"),
+    F(FlagId::Nomemalloc, "GFP_NOMEMALLOC"),
+    F(FlagId::Memalloc, "GFP_MEMALLOC"),
+    F(FlagId::Hardwall, "GFP_HARDWALL"),
+    F(FlagId::Thisnode, "GFP_THISNODE"),
+    F(FlagId::Reclaimable, "GFP_RECLAIMABLE"),
+    F(FlagId::Movable, "GFP_MOVABLE"),
+    F(FlagId::Notrack, "GFP_NOTRACK"),
+    F(FlagId::DirectReclaim, "GFP_DIRECT_RECLAIM"),
+    F(FlagId::KswapdReclaim, "GFP_KSWAPD_RECLAIM"),
+    F(FlagId::OtherNode, "GFP_OTHER_NODE"),
+];
+
+/// include/trace/events/mmflags.h __def_gfpflag_names, 4.5 – 6.14.
+const PRINTED_4_5: &[Printed] = &[
+    C("GFP_TRANSHUGE"),
+    C("GFP_TRANSHUGE_LIGHT"),
+    C("GFP_HIGHUSER_MOVABLE"),
+    C("GFP_HIGHUSER"),
+    C("GFP_USER"),
+    C("GFP_TEMPORARY"),
+    C("GFP_KERNEL_ACCOUNT"),
+    C("GFP_KERNEL"),
+    C("GFP_NOFS"),
+    C("GFP_ATOMIC"),
+    C("GFP_NOIO"),
+    C("GFP_NOWAIT"),
+    C("GFP_DMA"),
+    F(FlagId::Highmem, "__GFP_HIGHMEM"),
+    C("GFP_DMA32"),
+    F(FlagId::High, "__GFP_HIGH"),
+    F(FlagId::Atomic, "__GFP_ATOMIC"),
+    F(FlagId::Io, "__GFP_IO"),
+    F(FlagId::Fs, "__GFP_FS"),
+    F(FlagId::Cold, "__GFP_COLD"),
+    F(FlagId::Nowarn, "__GFP_NOWARN"),
+    Repeat,
+    F(FlagId::Nofail, "__GFP_NOFAIL"),
+    F(FlagId::Noretry, "__GFP_NORETRY"),
+    F(FlagId::Comp, "__GFP_COMP"),
+    F(FlagId::Zero, "__GFP_ZERO"),
+    F(FlagId::Nomemalloc, "__GFP_NOMEMALLOC"),
+    F(FlagId::Memalloc, "__GFP_MEMALLOC"),
+    F(FlagId::Hardwall, "__GFP_HARDWALL"),
+    F(FlagId::Thisnode, "__GFP_THISNODE"),
+    F(FlagId::Reclaimable, "__GFP_RECLAIMABLE"),
+    F(FlagId::Movable, "__GFP_MOVABLE"),
+    F(FlagId::Account, "__GFP_ACCOUNT"),
+    F(FlagId::Notrack, "__GFP_NOTRACK"),
+    F(FlagId::Write, "__GFP_WRITE"),
+    C("__GFP_RECLAIM"),
+    F(FlagId::DirectReclaim, "__GFP_DIRECT_RECLAIM"),
+    F(FlagId::KswapdReclaim, "__GFP_KSWAPD_RECLAIM"),
+    F(FlagId::OtherNode, "__GFP_OTHER_NODE"),
+    F(FlagId::Zerotags, "__GFP_ZEROTAGS"),
+    F(FlagId::SkipKasanPoison, "__GFP_SKIP_KASAN_POISON"),
+];
+
+/// 6.15+: composites, then TRACE_GFP_FLAGS in bit order.
+const PRINTED_6_15: &[Printed] = &[
+    C("GFP_TRANSHUGE"),
+    C("GFP_TRANSHUGE_LIGHT"),
+    C("GFP_HIGHUSER_MOVABLE"),
+    C("GFP_HIGHUSER"),
+    C("GFP_USER"),
+    C("GFP_KERNEL_ACCOUNT"),
+    C("GFP_KERNEL"),
+    C("GFP_NOFS"),
+    C("GFP_ATOMIC"),
+    C("GFP_NOIO"),
+    C("GFP_NOWAIT"),
+    C("GFP_DMA"),
+    C("GFP_DMA32"),
+    C("__GFP_RECLAIM"),
+    F(FlagId::Dma, FlagId::Dma.name()),
+    F(FlagId::Highmem, FlagId::Highmem.name()),
+    F(FlagId::Dma32, FlagId::Dma32.name()),
+    F(FlagId::Movable, FlagId::Movable.name()),
+    F(FlagId::Reclaimable, FlagId::Reclaimable.name()),
+    F(FlagId::High, FlagId::High.name()),
+    F(FlagId::Io, FlagId::Io.name()),
+    F(FlagId::Fs, FlagId::Fs.name()),
+    F(FlagId::Zero, FlagId::Zero.name()),
+    F(FlagId::DirectReclaim, FlagId::DirectReclaim.name()),
+    F(FlagId::KswapdReclaim, FlagId::KswapdReclaim.name()),
+    F(FlagId::Write, FlagId::Write.name()),
+    F(FlagId::Nowarn, FlagId::Nowarn.name()),
+    F(FlagId::RetryMayfail, FlagId::RetryMayfail.name()),
+    F(FlagId::Nofail, FlagId::Nofail.name()),
+    F(FlagId::Noretry, FlagId::Noretry.name()),
+    F(FlagId::Memalloc, FlagId::Memalloc.name()),
+    F(FlagId::Comp, FlagId::Comp.name()),
+    F(FlagId::Nomemalloc, FlagId::Nomemalloc.name()),
+    F(FlagId::Hardwall, FlagId::Hardwall.name()),
+    F(FlagId::Thisnode, FlagId::Thisnode.name()),
+    F(FlagId::Account, FlagId::Account.name()),
+    F(FlagId::Zerotags, FlagId::Zerotags.name()),
+    F(FlagId::Nolockdep, FlagId::Nolockdep.name()),
+    F(FlagId::NoObjExt, FlagId::NoObjExt.name()),
+];
+
 fn name_table(r: Release, composites: &[(&'static str, u32)]) -> Vec<(u32, &'static str)> {
-    let comp = |name: &'static str| -> Option<(u32, &'static str)> {
-        composites
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| (*v, name))
-    };
-    let flag = |f: FlagId, shown: &'static str| -> Option<(u32, &'static str)> {
-        f.exists_in(r).then(|| (f.value_in(r), shown))
-    };
-    let entries: Vec<Option<(u32, &'static str)>> = if r < (4, 4) {
-        // include/trace/events/gfpflags.h, 3.x.
-        vec![
-            comp("GFP_TRANSHUGE"),
-            comp("GFP_HIGHUSER_MOVABLE"),
-            comp("GFP_HIGHUSER"),
-            comp("GFP_USER"),
-            comp("GFP_TEMPORARY"),
-            comp("GFP_KERNEL"),
-            comp("GFP_NOFS"),
-            comp("GFP_ATOMIC"),
-            comp("GFP_NOIO"),
-            flag(FlagId::High, "GFP_HIGH"),
-            flag(FlagId::Wait, "GFP_WAIT"),
-            flag(FlagId::Io, "GFP_IO"),
-            flag(FlagId::Cold, "GFP_COLD"),
-            flag(FlagId::Nowarn, "GFP_NOWARN"),
-            flag(FlagId::RetryMayfail, "GFP_REPEAT"),
-            flag(FlagId::Nofail, "GFP_NOFAIL"),
-            flag(FlagId::Noretry, "GFP_NORETRY"),
-            flag(FlagId::Comp, "GFP_COMP"),
-            flag(FlagId::Zero, "GFP_ZERO"),
-            flag(FlagId::Nomemalloc, "GFP_NOMEMALLOC"),
-            flag(FlagId::Memalloc, "GFP_MEMALLOC"),
-            flag(FlagId::Hardwall, "GFP_HARDWALL"),
-            flag(FlagId::Thisnode, "GFP_THISNODE"),
-            flag(FlagId::Reclaimable, "GFP_RECLAIMABLE"),
-            flag(FlagId::Kmemcg, "GFP_KMEMCG"),
-            flag(FlagId::Movable, "GFP_MOVABLE"),
-            flag(FlagId::Notrack, "GFP_NOTRACK"),
-            flag(FlagId::NoKswapd, "GFP_NO_KSWAPD"),
-            flag(FlagId::OtherNode, "GFP_OTHER_NODE"),
-        ]
-    } else if r < (4, 5) {
-        // 4.4's gfpflags.h: new bits, old spelling.
-        vec![
-            comp("GFP_TRANSHUGE"),
-            comp("GFP_HIGHUSER_MOVABLE"),
-            comp("GFP_HIGHUSER"),
-            comp("GFP_USER"),
-            comp("GFP_TEMPORARY"),
-            comp("GFP_KERNEL"),
-            comp("GFP_NOFS"),
-            comp("GFP_ATOMIC"),
-            comp("GFP_NOIO"),
-            flag(FlagId::High, "GFP_HIGH"),
-            flag(FlagId::Atomic, "GFP_ATOMIC"),
-            flag(FlagId::Io, "GFP_IO"),
-            flag(FlagId::Cold, "GFP_COLD"),
-            flag(FlagId::Nowarn, "GFP_NOWARN"),
-            flag(FlagId::RetryMayfail, "GFP_REPEAT"),
-            flag(FlagId::Nofail, "GFP_NOFAIL"),
-            flag(FlagId::Noretry, "GFP_NORETRY"),
-            flag(FlagId::Comp, "GFP_COMP"),
-            flag(FlagId::Zero, "GFP_ZERO"),
-            flag(FlagId::Nomemalloc, "GFP_NOMEMALLOC"),
-            flag(FlagId::Memalloc, "GFP_MEMALLOC"),
-            flag(FlagId::Hardwall, "GFP_HARDWALL"),
-            flag(FlagId::Thisnode, "GFP_THISNODE"),
-            flag(FlagId::Reclaimable, "GFP_RECLAIMABLE"),
-            flag(FlagId::Movable, "GFP_MOVABLE"),
-            flag(FlagId::Notrack, "GFP_NOTRACK"),
-            flag(FlagId::DirectReclaim, "GFP_DIRECT_RECLAIM"),
-            flag(FlagId::KswapdReclaim, "GFP_KSWAPD_RECLAIM"),
-            flag(FlagId::OtherNode, "GFP_OTHER_NODE"),
-        ]
-    } else if r < (6, 15) {
-        // include/trace/events/mmflags.h __def_gfpflag_names, 4.5 – 6.14.
-        let repeat = if r < (4, 13) {
-            "__GFP_REPEAT"
-        } else {
-            "__GFP_RETRY_MAYFAIL"
-        };
-        vec![
-            comp("GFP_TRANSHUGE"),
-            comp("GFP_TRANSHUGE_LIGHT"),
-            comp("GFP_HIGHUSER_MOVABLE"),
-            comp("GFP_HIGHUSER"),
-            comp("GFP_USER"),
-            comp("GFP_TEMPORARY"),
-            comp("GFP_KERNEL_ACCOUNT"),
-            comp("GFP_KERNEL"),
-            comp("GFP_NOFS"),
-            comp("GFP_ATOMIC"),
-            comp("GFP_NOIO"),
-            comp("GFP_NOWAIT"),
-            comp("GFP_DMA"),
-            flag(FlagId::Highmem, "__GFP_HIGHMEM"),
-            comp("GFP_DMA32"),
-            flag(FlagId::High, "__GFP_HIGH"),
-            flag(FlagId::Atomic, "__GFP_ATOMIC"),
-            flag(FlagId::Io, "__GFP_IO"),
-            flag(FlagId::Fs, "__GFP_FS"),
-            flag(FlagId::Cold, "__GFP_COLD"),
-            flag(FlagId::Nowarn, "__GFP_NOWARN"),
-            flag(FlagId::RetryMayfail, repeat),
-            flag(FlagId::Nofail, "__GFP_NOFAIL"),
-            flag(FlagId::Noretry, "__GFP_NORETRY"),
-            flag(FlagId::Comp, "__GFP_COMP"),
-            flag(FlagId::Zero, "__GFP_ZERO"),
-            flag(FlagId::Nomemalloc, "__GFP_NOMEMALLOC"),
-            flag(FlagId::Memalloc, "__GFP_MEMALLOC"),
-            flag(FlagId::Hardwall, "__GFP_HARDWALL"),
-            flag(FlagId::Thisnode, "__GFP_THISNODE"),
-            flag(FlagId::Reclaimable, "__GFP_RECLAIMABLE"),
-            flag(FlagId::Movable, "__GFP_MOVABLE"),
-            flag(FlagId::Account, "__GFP_ACCOUNT"),
-            flag(FlagId::Notrack, "__GFP_NOTRACK"),
-            flag(FlagId::Write, "__GFP_WRITE"),
-            comp("__GFP_RECLAIM"),
-            flag(FlagId::DirectReclaim, "__GFP_DIRECT_RECLAIM"),
-            flag(FlagId::KswapdReclaim, "__GFP_KSWAPD_RECLAIM"),
-            flag(FlagId::OtherNode, "__GFP_OTHER_NODE"),
-            flag(FlagId::Zerotags, "__GFP_ZEROTAGS"),
-            flag(FlagId::SkipKasanPoison, "__GFP_SKIP_KASAN_POISON"),
-        ]
+    let repeat = if r < (4, 13) {
+        "__GFP_REPEAT"
     } else {
-        // 6.15+: composites, then TRACE_GFP_FLAGS in bit order.
-        let mut v = vec![
-            comp("GFP_TRANSHUGE"),
-            comp("GFP_TRANSHUGE_LIGHT"),
-            comp("GFP_HIGHUSER_MOVABLE"),
-            comp("GFP_HIGHUSER"),
-            comp("GFP_USER"),
-            comp("GFP_KERNEL_ACCOUNT"),
-            comp("GFP_KERNEL"),
-            comp("GFP_NOFS"),
-            comp("GFP_ATOMIC"),
-            comp("GFP_NOIO"),
-            comp("GFP_NOWAIT"),
-            comp("GFP_DMA"),
-            comp("GFP_DMA32"),
-            comp("__GFP_RECLAIM"),
-        ];
-        for f in [
-            FlagId::Dma,
-            FlagId::Highmem,
-            FlagId::Dma32,
-            FlagId::Movable,
-            FlagId::Reclaimable,
-            FlagId::High,
-            FlagId::Io,
-            FlagId::Fs,
-            FlagId::Zero,
-            FlagId::DirectReclaim,
-            FlagId::KswapdReclaim,
-            FlagId::Write,
-            FlagId::Nowarn,
-            FlagId::RetryMayfail,
-            FlagId::Nofail,
-            FlagId::Noretry,
-            FlagId::Memalloc,
-            FlagId::Comp,
-            FlagId::Nomemalloc,
-            FlagId::Hardwall,
-            FlagId::Thisnode,
-            FlagId::Account,
-            FlagId::Zerotags,
-            FlagId::Nolockdep,
-            FlagId::NoObjExt,
-        ] {
-            v.push(flag(f, f.name()));
-        }
-        v
+        "__GFP_RETRY_MAYFAIL"
     };
-    entries.into_iter().flatten().collect()
+    let table = if r < (4, 4) {
+        PRINTED_3
+    } else if r < (4, 5) {
+        PRINTED_4_4
+    } else if r < (6, 15) {
+        PRINTED_4_5
+    } else {
+        PRINTED_6_15
+    };
+    table
+        .iter()
+        .filter_map(|e| match *e {
+            C(name) => composites
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, name)),
+            F(f, shown) => f.exists_in(r).then(|| (f.value_in(r), shown)),
+            Repeat => {
+                let f = FlagId::RetryMayfail;
+                f.exists_in(r).then(|| (f.value_in(r), repeat))
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
