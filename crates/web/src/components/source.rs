@@ -234,8 +234,15 @@ pub fn SourcePane(props: &SourceProps) -> Html {
                     <div class="gutter" aria-hidden="true">
                         { for (1..=n_lines as u32).map(|n| {
                             let err = diags_on(n).next().is_some();
+                            // A static class per line: the gutter re-renders on every step.
+                            let class = match (props.current_line == Some(n), err) {
+                                (false, false) => "ln",
+                                (true, false) => "ln cur",
+                                (false, true) => "ln err",
+                                (true, true) => "ln cur err",
+                            };
                             html! {
-                                <div class={classes!("ln", (props.current_line == Some(n)).then_some("cur"), err.then_some("err"))}>
+                                <div {class}>
                                     { if props.current_line == Some(n) { "▶" } else { "" } }{ n }
                                 </div>
                             }
