@@ -99,7 +99,7 @@ impl PartialEq for PageCodes {
 }
 
 /// Downsampled series for the plots.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlotData {
     pub steps: Vec<u64>,
     /// Per zone: (name, free, min, low, high) per sample.
@@ -110,7 +110,7 @@ pub struct PlotData {
     pub latency: Vec<(u64, u64)>,
 }
 
-#[derive(Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ZoneSeries {
     /// Zone name as the kernel prints it ("DMA32").
     pub name: String,
@@ -215,7 +215,7 @@ pub struct Session {
     step_cap: u64,
     log_cap: usize,
     plots: Rc<PlotData>,
-    plots_len: usize,
+    plot_cache: PlotCache,
     /// Allocations and decisions per step, as seen so far (for the "from step N" views).
     allocs: BTreeMap<u64, Rc<AllocView>>,
     details: BTreeMap<u64, Rc<Detail>>,
@@ -324,7 +324,7 @@ impl Session {
             step_cap: BACKGROUND_STEPS,
             log_cap: BACKGROUND_LOG_ENTRIES,
             plots: Rc::new(PlotData::default()),
-            plots_len: usize::MAX,
+            plot_cache: PlotCache::default(),
             allocs: BTreeMap::new(),
             details: BTreeMap::new(),
         };
@@ -556,12 +556,9 @@ impl Session {
     fn refresh_plots(&mut self) {
         let history = self.run.history();
         let upto = history.partition_point(|h| h.step <= self.run.current_step());
-        if upto != self.plots_len {
-            self.plots = Rc::new(plot_data(
-                history.get(..upto).unwrap_or(&[]),
-                self.run.history_zones(),
-            ));
-            self.plots_len = upto;
+        let prefix = history.get(..upto).unwrap_or(&[]);
+        if self.plot_cache.update(prefix, self.run.history_zones()) {
+            self.plots = Rc::new(self.plot_cache.data.clone());
         }
     }
 
@@ -589,19 +586,97 @@ impl Session {
     }
 }
 
-/// Downsamples the run's history to at most [`PLOT_POINTS`] samples (keeping the
-/// maximum of reclaim activity inside each bucket so that bursts stay visible).
-pub fn plot_data(history: &[HistoryPoint], zone_names: &[String]) -> PlotData {
-    let mut data = PlotData::default();
-    let stride = history.len().div_ceil(PLOT_POINTS).max(1);
-    let n_zones = history.last().map_or(0, |h| h.zones.len());
-    data.zones = (0..n_zones)
-        .map(|i| ZoneSeries {
-            name: zone_names.get(i).cloned().unwrap_or_default(),
-            ..ZoneSeries::default()
-        })
-        .collect();
-    for bucket in history.chunks(stride) {
+/// [`plot_data`] of a growing history prefix at the cost of its new points: a step
+/// forward at the end of a 100,000-step run would otherwise downsample the whole history
+/// again. Equal to [`plot_data`] of the same prefix (tested).
+#[derive(Default)]
+struct PlotCache {
+    data: PlotData,
+    /// The prefix `data` shows: its length and last step (which tells a history thinned
+    /// since, whose points at the same index are other steps, from a grown one).
+    len: usize,
+    last_step: Option<u64>,
+    /// `(step, latency)` of every allocation of the prefix with a latency.
+    latency: Vec<(u64, u64)>,
+}
+
+impl PlotCache {
+    /// Brings `data` to the prefix `history`; false when it already showed it.
+    fn update(&mut self, history: &[HistoryPoint], zone_names: &[String]) -> bool {
+        let last_step = history.last().map(|h| h.step);
+        if history.len() == self.len && last_step == self.last_step {
+            return false;
+        }
+        let old_stride = bucket_size(self.len);
+        let grown = history.len() > self.len
+            && self.len > 0
+            && history.get(self.len - 1).map(|h| h.step) == self.last_step
+            && bucket_size(history.len()) == old_stride;
+        if grown {
+            // Drop the last bucket when it was partial, then bucket the rest.
+            let full = self.len / old_stride;
+            if full * old_stride < self.len && false {
+                self.data.pop_sample();
+            }
+            push_buckets(&mut self.data, history, full * old_stride, old_stride);
+            let new_latency = history.get(self.len..).unwrap_or(&[]);
+            let before = self.latency.len();
+            self.latency.extend(latency_points(new_latency));
+            let old_lstride = bucket_size(before);
+            if bucket_size(self.latency.len()) == old_lstride {
+                let lfull = before / old_lstride;
+                if lfull * old_lstride < before {
+                    self.data.latency.pop();
+                }
+                push_latency(
+                    &mut self.data.latency,
+                    &self.latency,
+                    lfull * old_lstride,
+                    old_lstride,
+                );
+            } else {
+                self.data.latency.clear();
+                push_latency(
+                    &mut self.data.latency,
+                    &self.latency,
+                    0,
+                    bucket_size(self.latency.len()),
+                );
+            }
+        } else {
+            self.data = plot_data(history, zone_names);
+            self.latency = latency_points(history).collect();
+        }
+        self.len = history.len();
+        self.last_step = last_step;
+        true
+    }
+}
+
+/// Points per bucket when `n` points are downsampled to at most [`PLOT_POINTS`].
+fn bucket_size(n: usize) -> usize {
+    n.div_ceil(PLOT_POINTS).max(1)
+}
+
+impl PlotData {
+    /// Removes the last sample of every per-bucket series.
+    fn pop_sample(&mut self) {
+        self.steps.pop();
+        self.scanned.pop();
+        self.reclaimed.pop();
+        for z in &mut self.zones {
+            z.free.pop();
+            z.min.pop();
+            z.low.pop();
+            z.high.pop();
+        }
+    }
+}
+
+/// Appends one sample per bucket of `stride` points of `history[from..]`: the step and
+/// zone numbers of the bucket's last point, the maximum reclaim activity inside it.
+fn push_buckets(data: &mut PlotData, history: &[HistoryPoint], from: usize, stride: usize) {
+    for bucket in history.get(from..).unwrap_or(&[]).chunks(stride) {
         let Some(last) = bucket.last() else { continue };
         data.steps.push(last.step);
         data.scanned
@@ -615,19 +690,43 @@ pub fn plot_data(history: &[HistoryPoint], zone_names: &[String]) -> PlotData {
             series.high.push(z.high);
         }
     }
-    data.latency = history
+}
+
+/// The allocations of `history` that waited, as `(step, latency)`.
+fn latency_points(history: &[HistoryPoint]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    history
         .iter()
         .filter(|h| h.latency > 0)
         .map(|h| (h.step, u64::from(h.latency)))
-        .collect();
-    if data.latency.len() > PLOT_POINTS {
-        let stride = data.latency.len().div_ceil(PLOT_POINTS);
-        data.latency = data
-            .latency
+}
+
+/// Appends the slowest allocation of each bucket of `stride` points of `points[from..]`.
+fn push_latency(out: &mut Vec<(u64, u64)>, points: &[(u64, u64)], from: usize, stride: usize) {
+    out.extend(
+        points
+            .get(from..)
+            .unwrap_or(&[])
             .chunks(stride)
-            .filter_map(|c| c.iter().max_by_key(|p| p.1).copied())
-            .collect();
-    }
+            .filter_map(|c| c.iter().max_by_key(|p| p.1).copied()),
+    );
+}
+
+/// Downsamples the run's history to at most [`PLOT_POINTS`] samples (keeping the
+/// maximum of reclaim activity inside each bucket so that bursts stay visible).
+pub fn plot_data(history: &[HistoryPoint], zone_names: &[String]) -> PlotData {
+    let n_zones = history.last().map_or(0, |h| h.zones.len());
+    let mut data = PlotData {
+        zones: (0..n_zones)
+            .map(|i| ZoneSeries {
+                name: zone_names.get(i).cloned().unwrap_or_default(),
+                ..ZoneSeries::default()
+            })
+            .collect(),
+        ..PlotData::default()
+    };
+    push_buckets(&mut data, history, 0, bucket_size(history.len()));
+    let points: Vec<(u64, u64)> = latency_points(history).collect();
+    push_latency(&mut data.latency, &points, 0, bucket_size(points.len()));
     data
 }
 
@@ -875,6 +974,63 @@ mod tests {
             panic!("bad text must not load");
         };
         assert_eq!(diags[0].line, 3);
+    }
+
+    #[wasm_bindgen_test]
+    fn plots_of_a_growing_prefix_are_updated_to_exactly_what_a_full_downsampling_gives() {
+        let mut seed = 7u64;
+        let mut rand = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let point = |step: u64, r: u64| HistoryPoint {
+            step,
+            zones: vec![
+                gfpscope_engine::scenario::ZonePoint {
+                    free: r * 3,
+                    min: 1,
+                    low: 2,
+                    high: 3
+                };
+                2
+            ],
+            scanned: r % 17,
+            reclaimed: r % 5,
+            latency: if r.is_multiple_of(3) {
+                (r % 11) as u32
+            } else {
+                0
+            },
+        };
+        let history: Vec<HistoryPoint> = (0..2600u64).map(|s| point(s, rand(1000))).collect();
+        let names = ["DMA".to_string(), "DMA32".to_string()];
+        let mut cache = PlotCache::default();
+        let mut len = 0usize;
+        for round in 0..700 {
+            len = match rand(20) {
+                0 => len.saturating_sub(rand(50) as usize),
+                1 => rand(2600) as usize,
+                _ => (len + 1 + rand(6) as usize).min(2600),
+            };
+            assert!(cache.update(&history[..len], &names) || round > 0);
+            assert_eq!(
+                cache.data,
+                plot_data(&history[..len], &names),
+                "prefix {len}"
+            );
+        }
+        // A history thinned to every 2nd step (as `Run` does past its budget) that is
+        // longer than the prefix last plotted is not mistaken for that prefix grown.
+        let thinned: Vec<HistoryPoint> = history
+            .iter()
+            .filter(|h| h.step.is_multiple_of(2))
+            .cloned()
+            .collect();
+        cache.update(&history[..500], &names);
+        cache.update(&thinned[..503], &names);
+        assert_eq!(cache.data, plot_data(&thinned[..503], &names));
     }
 
     #[wasm_bindgen_test]
