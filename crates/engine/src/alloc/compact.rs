@@ -227,7 +227,7 @@ impl Kernel {
         if !ok {
             return (res, 0, why);
         }
-        match self.migrate_for_block(zid, ac.order, ac.gfp, prio, sink) {
+        match self.migrate_for_block(zid, ac.order, ac.gfp, ac.migratetype, prio, sink) {
             Ok(migrated) => (
                 CompactResult::Success,
                 migrated,
@@ -242,14 +242,18 @@ impl Kernel {
 
     /// The migrate and free scanners reduced to their effect: choose the aligned block of
     /// `order` that needs the fewest migrations (only free or movable LRU pages; async
-    /// mode only in MOVABLE pageblocks; without `__GFP_FS` only anonymous pages, as
-    /// `isolate_migratepages_block` allows in GFP_NOFS context), move its pages to free
-    /// pages outside it, and let the block merge.
+    /// mode only in pageblocks [`suitable_migration_source`] accepts; without `__GFP_FS`
+    /// only anonymous pages, as `isolate_migratepages_block` allows in GFP_NOFS context),
+    /// move its pages to free pages outside it, and let the block merge.
+    ///
+    /// Simplified: no pageblock skip bits (`isolation_suitable`, `update_pageblock_skip`)
+    /// and no scanner positions; every aligned block is a candidate each time.
     fn migrate_for_block(
         &mut self,
         zid: ZoneId,
         order: u32,
         gfp: Gfp,
+        request_mt: MigrateType,
         prio: CompactPriority,
         sink: &mut dyn EventSink,
     ) -> Result<u64, String> {
@@ -262,9 +266,7 @@ impl Kernel {
         let mut fs_blocked = false;
         let mut b = start.next_multiple_of(size);
         while b + size <= end {
-            if prio == CompactPriority::Async
-                && z.pageblock_migratetype(Pfn(b)) != Some(MigrateType::Movable)
-            {
+            if !suitable_migration_source(prio, request_mt, z.pageblock_migratetype(Pfn(b))) {
                 b += size;
                 continue;
             }
@@ -319,9 +321,16 @@ impl Kernel {
             return Err(format!(
                 "no aligned order-{order} block holds only free and movable pages{}",
                 if prio == CompactPriority::Async {
-                    " in a MOVABLE pageblock (async mode)"
+                    if request_mt == MigrateType::Movable {
+                        " in a MOVABLE pageblock (async mode)".to_string()
+                    } else {
+                        format!(
+                            " in a pageblock of the request's migratetype {} (async mode)",
+                            request_mt.kernel_name()
+                        )
+                    }
                 } else {
-                    ""
+                    String::new()
                 }
             ));
         };
@@ -393,4 +402,20 @@ impl Kernel {
         }
         Ok(migrated)
     }
+}
+
+/// `suitable_migration_source()` (mm/compaction.c:1395-1411, 6.12), for direct
+/// compaction: any pageblock outside async mode; in async mode a MOVABLE request scans
+/// only movable pageblocks (`is_migrate_movable`: MOVABLE or CMA, and there is no CMA
+/// here) and any other request only pageblocks of its own migratetype.
+/// (`pageblock_skip_persistent` concerns pageblock-order compound pages: none here.)
+fn suitable_migration_source(
+    prio: CompactPriority,
+    request_mt: MigrateType,
+    block_mt: Option<MigrateType>,
+) -> bool {
+    if prio != CompactPriority::Async {
+        return true;
+    }
+    block_mt == Some(request_mt)
 }

@@ -836,11 +836,97 @@ fn compaction_migrates_movable_pages_to_build_a_block() {
     });
     assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
     assert!(evs.iter().any(|e| matches!(e, AllocEvent::Compaction { result: CompactResult::Success, migrated, .. } if *migrated > 0)));
-    assert_eq!(
-        count(&evs, "direct_reclaim"),
-        0,
-        "unmovable order-3: compaction first"
+    // Unmovable order-3: compaction is tried before reclaim (the async attempt finds no
+    // UNMOVABLE pageblock to scan; see async_compaction_scans_pageblocks_of_the_request_migratetype).
+    let k = kinds(&evs);
+    let first = |kind| k.iter().position(|x| *x == kind).unwrap_or(usize::MAX);
+    assert!(
+        first("compaction") < first("direct_reclaim"),
+        "unmovable order-3: compaction first: {k:?}"
     );
+}
+
+/// Every page taken as an order-0 page of `mt` (so pageblocks are claimed for `mt`), made
+/// an anonymous LRU page, then every other page freed: half free, nothing contiguous.
+fn fragmented_anon_in(k: &mut Kernel, mt: MigrateType) {
+    let mut taken = Vec::new();
+    for zid in zones(k) {
+        while let Some(p) =
+            k.machine_mut()
+                .rmqueue(zid, 0, mt, AllocFlags::NO_WATERMARKS, &mut NullSink)
+        {
+            taken.push(p.0);
+        }
+    }
+    for &p in &taken {
+        k.machine_mut()
+            .set_state(Pfn(p), PageState::Anon)
+            .expect("anon");
+        k.lru_add(p, super::kernel::LruList::ActiveAnon);
+    }
+    for p in taken {
+        if p % 2 == 0 {
+            k.release_page(p, &mut NullSink);
+        }
+    }
+}
+
+fn first_async_compaction(evs: &[AllocEvent]) -> Option<(CompactResult, u64, String)> {
+    evs.iter().find_map(|e| match e {
+        AllocEvent::Compaction {
+            function: "compact_zone_order",
+            priority: super::event::CompactPriority::Async,
+            result,
+            migrated,
+            why,
+            ..
+        } => Some((*result, *migrated, why.clone())),
+        _ => None,
+    })
+}
+
+/// 6.12 mm/compaction.c:1395-1411 `suitable_migration_source()`: async direct compaction
+/// for a non-movable request scans pageblocks of the request's own migratetype
+/// (`block_mt == cc->migratetype`), and a MOVABLE request only movable pageblocks.
+#[test]
+fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
+    // GFP_KERNEL (UNMOVABLE) order-3 with movable pages in UNMOVABLE pageblocks: async
+    // compaction may migrate them.
+    let mut k = kernel(0);
+    fragmented_anon_in(&mut k, MigrateType::Unmovable);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 3, s)
+    });
+    assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
+    let (res, migrated, why) = first_async_compaction(&evs).expect("async compaction");
+    assert_eq!(res, CompactResult::Success, "{why}");
+    assert!(migrated > 0);
+
+    // The same request with the movable pages in MOVABLE pageblocks: async mode skips
+    // them (block_mt != cc->migratetype); only sync compaction may use them.
+    let mut k = kernel(0);
+    fragmented_anon_in(&mut k, MigrateType::Movable);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 3, s)
+    });
+    assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
+    let (res, _, why) = first_async_compaction(&evs).expect("async compaction");
+    assert_eq!(res, CompactResult::Complete, "{why}");
+    assert!(why.contains("Unmovable"), "{why}");
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Compaction { priority, result: CompactResult::Success, .. } if *priority != super::event::CompactPriority::Async)));
+
+    // A MOVABLE costly request: async mode scans MOVABLE pageblocks only.
+    let mut k = kernel(0);
+    fragmented_anon_in(&mut k, MigrateType::Unmovable);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::HIGHUSER_MOVABLE, 4, s)
+    });
+    let (res, _, why) = first_async_compaction(&evs).expect("async compaction");
+    assert_eq!(res, CompactResult::Complete, "{why}");
+    assert!(why.contains("MOVABLE pageblock"), "{why}");
 }
 
 // ---- OOM ---------------------------------------------------------------------------------
