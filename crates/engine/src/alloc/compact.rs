@@ -84,11 +84,15 @@ impl Kernel {
         if rules::costly(order) {
             let idx = self.fragmentation_index(zid, order);
             if (0..=EXTFRAG_THRESHOLD).contains(&idx) {
+                // compaction_suitable() (mm/compaction.c:2440-2442, 6.12) records
+                // COMPACT_NOT_SUITABLE_ZONE only for trace_mm_compaction_suitable and
+                // returns false; compaction_suit_allocation_order() then returns
+                // COMPACT_SKIPPED (:2502-2503), which is what compact_zone_order() sees.
                 return (
                     false,
-                    CompactResult::NotSuitableZone,
+                    CompactResult::Skipped,
                     format!(
-                        "fragmentation index {idx} ≤ extfrag_threshold {EXTFRAG_THRESHOLD}: failure is due to lack of memory, not fragmentation"
+                        "fragmentation index {idx} ≤ extfrag_threshold {EXTFRAG_THRESHOLD}: failure is due to lack of memory, not fragmentation (traced as COMPACT_NOT_SUITABLE_ZONE)"
                     ),
                 );
             }

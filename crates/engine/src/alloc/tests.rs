@@ -929,6 +929,53 @@ fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
     assert!(why.contains("MOVABLE pageblock"), "{why}");
 }
 
+/// 6.12 mm/compaction.c:2436-2442 and :2502-2503: when the fragmentation index says the
+/// failure is lack of memory, `compaction_suitable()` only traces
+/// COMPACT_NOT_SUITABLE_ZONE; `compaction_suit_allocation_order()` returns COMPACT_SKIPPED.
+#[test]
+fn low_fragmentation_index_skips_compaction() {
+    let mut k = kernel(0);
+    // Every page in order-3 blocks, then every other block freed: half of memory free,
+    // all of it in order-3 blocks whose buddies are in use (index ≈ 500 at order 4).
+    let mut taken = Vec::new();
+    for zid in zones(&k) {
+        while let Some(p) = k.machine_mut().rmqueue(
+            zid,
+            3,
+            MigrateType::Unmovable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        ) {
+            taken.push(p);
+        }
+    }
+    for p in taken {
+        if p.0 % 16 == 0 {
+            k.machine_mut()
+                .free_pages(p, 3, &mut NullSink)
+                .expect("free");
+        }
+    }
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 4, s)
+    });
+    let frag: Vec<CompactResult> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::Compaction { result, why, .. } if why.contains("fragmentation index") => {
+                Some(*result)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!frag.is_empty(), "{:#?}", kinds(&evs));
+    assert!(
+        frag.iter().all(|r| *r == CompactResult::Skipped),
+        "{frag:?}"
+    );
+}
+
 // ---- OOM ---------------------------------------------------------------------------------
 
 #[test]
