@@ -261,6 +261,9 @@ pub struct Kernel {
     pub(crate) allocations: U64Map<Allocation>,
     pub(crate) next_vmalloc: u64,
     pub(crate) lockdep_reported: SmallSet<String>,
+    /// The `static bool __warned` of `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)` in
+    /// `__alloc_pages_noprof()` (mm/page_alloc.c:4832, 6.12): it fires once per boot.
+    pub(crate) warned_order_too_large: bool,
     pub(crate) sites: Vec<String>,
     pub(crate) stat: VmStat,
     /// Pages under writeback, completing at the next [`Kernel::tick`].
@@ -327,6 +330,7 @@ impl Kernel {
             allocations: U64Map::new(),
             next_vmalloc: VMALLOC_START,
             lockdep_reported: SmallSet::new(),
+            warned_order_too_large: false,
             sites: vec![String::new()],
             stat: VmStat::default(),
             writeback: Vec::new(),

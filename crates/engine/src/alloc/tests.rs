@@ -976,6 +976,45 @@ fn low_fragmentation_index_skips_compaction() {
     );
 }
 
+// ---- entry checks -----------------------------------------------------------------------
+
+/// 6.12 mm/page_alloc.c:4832 `if (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)) return
+/// NULL;` (macro at mm/internal.h:51-60): one WARNING at that line per boot, none with
+/// __GFP_NOWARN, and no warn_alloc() report since the slow path is never entered.
+#[test]
+fn order_above_max_page_order_warns_once_without_warn_alloc() {
+    let mut k = kernel(0);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NOWARN, 11, s)
+    });
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "warning"), 0, "__GFP_NOWARN: no WARNING");
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 11, s)
+    });
+    assert!(r.addr.is_none());
+    let warn = evs.iter().find(|e| e.kind() == "warning").expect("WARNING");
+    assert!(
+        warn.text()
+            .starts_with("WARNING: CPU: 0 PID: 100 at mm/page_alloc.c:4832 __alloc_pages_noprof"),
+        "{}",
+        warn.text()
+    );
+    let fail = evs.iter().find(|e| e.kind() == "alloc_fail").expect("fail");
+    assert!(
+        fail.report().is_empty(),
+        "no warn_alloc: {:?}",
+        fail.report()
+    );
+    assert!(!kinds(&evs).contains(&"direct_reclaim"));
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 8 << 20, Gfp::KERNEL, s)
+    });
+    assert_eq!(count(&evs, "warning"), 0, "WARN_ON_ONCE: once per boot");
+    assert_eq!(count(&evs, "alloc_fail"), 1);
+}
+
 // ---- OOM ---------------------------------------------------------------------------------
 
 #[test]
