@@ -557,10 +557,15 @@ impl Kernel {
             return None;
         }
         cur.kstack.push("__vmalloc_area_node");
-        let mut page_gfp = gfp | Gfp::NOWARN;
+        // __vmalloc_area_node() (mm/vmalloc.c:3699-3700, 6.12) adds __GFP_HIGHMEM to its
+        // gfp_mask, which its warn_alloc() calls print (:3757, :3785); only the page
+        // allocations get the extra __GFP_NOWARN (:3730). A caller's own __GFP_NOWARN
+        // therefore silences vmalloc's reports too.
+        let mut warn_gfp = gfp;
         if !gfp.intersects(Gfp(Gfp::DMA.0 | Gfp::DMA32.0)) {
-            page_gfp |= Gfp::HIGHMEM;
+            warn_gfp |= Gfp::HIGHMEM;
         }
+        let page_gfp = warn_gfp | Gfp::NOWARN;
         emit(
             sink,
             AllocEvent::GfpAdjust {
@@ -595,7 +600,7 @@ impl Kernel {
                 self.fail_event(
                     cur,
                     "vmalloc",
-                    page_gfp.without(Gfp::NOWARN),
+                    warn_gfp,
                     0,
                     Some(format!(
                         "vmalloc error: size {}, failed to allocate pages",
@@ -665,9 +670,12 @@ impl Kernel {
                 self.fail_event(
                     cur,
                     "vmalloc",
-                    gfp,
+                    warn_gfp,
                     0,
-                    Some(format!("vmalloc error: size {size}, failed to map pages")),
+                    Some(format!(
+                        "vmalloc error: size {}, failed to map pages",
+                        nr * PAGE_SIZE
+                    )),
                     sink,
                 );
             }

@@ -1015,6 +1015,41 @@ fn order_above_max_page_order_warns_once_without_warn_alloc() {
     assert_eq!(count(&evs, "alloc_fail"), 1);
 }
 
+/// 6.12 mm/vmalloc.c:3699-3700 and :3755-3758: `__vmalloc_area_node()` adds __GFP_HIGHMEM
+/// to gfp_mask and reports with `warn_alloc(gfp_mask, ...)`, so the caller's __GFP_NOWARN
+/// silences it and the printed mode shows __GFP_HIGHMEM.
+#[test]
+fn vmalloc_failure_report_keeps_the_callers_nowarn() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 0);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.vmalloc(cur, 8 * 4096, Gfp::NOWAIT, s)
+    });
+    assert!(r.addr.is_none());
+    let fails: Vec<&AllocEvent> = evs.iter().filter(|e| e.kind() == "alloc_fail").collect();
+    assert!(!fails.is_empty());
+    for fail in fails {
+        assert!(fail.report().is_empty(), "{:?}", fail.report());
+    }
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.vmalloc(cur, 8 * 4096, Gfp::NOWAIT.without(Gfp::NOWARN), s)
+    });
+    assert!(r.addr.is_none());
+    let report = evs
+        .iter()
+        .find(|e| e.kind() == "alloc_fail" && !e.report().is_empty())
+        .expect("vmalloc's warn_alloc");
+    assert!(
+        report
+            .text()
+            .contains("vmalloc error: size 0, failed to allocate pages")
+            && report.text().contains("__GFP_HIGHMEM"),
+        "{}",
+        report.text()
+    );
+}
+
 // ---- OOM ---------------------------------------------------------------------------------
 
 #[test]
