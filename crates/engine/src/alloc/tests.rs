@@ -1015,6 +1015,37 @@ fn order_above_max_page_order_warns_once_without_warn_alloc() {
     assert_eq!(count(&evs, "alloc_fail"), 1);
 }
 
+/// 6.12 mm/slub.c:4302-4303 (`___kmalloc_large_node`) and mm/slub.c:2697-2698
+/// (`new_slab`) call `kmalloc_fix_flags()`, whose mm/slab_common.c:1065 format is
+/// "Unexpected gfp: %#x (%pGg). Fixing up to gfp: %#x (%pGg). Fix your code!".
+#[test]
+fn kmalloc_fix_flags_warns_on_the_large_path_in_the_kernel_format() {
+    let want =
+        "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!";
+    let mut k = kernel(0);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 16384, Gfp::KERNEL | Gfp::HIGHMEM, s)
+    });
+    assert!(r.addr.is_some());
+    let warnings: Vec<String> = evs
+        .iter()
+        .filter(|e| e.kind() == "warning")
+        .map(AllocEvent::text)
+        .collect();
+    assert_eq!(warnings, [want]);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 64, Gfp::KERNEL | Gfp::HIGHMEM, s)
+    });
+    assert!(r.addr.is_some());
+    let warnings: Vec<String> = evs
+        .iter()
+        .filter(|e| e.kind() == "warning")
+        .map(AllocEvent::text)
+        .collect();
+    assert_eq!(warnings, [want], "new_slab() path");
+}
+
 /// 6.12 mm/vmalloc.c:3699-3700 and :3755-3758: `__vmalloc_area_node()` adds __GFP_HIGHMEM
 /// to gfp_mask and reports with `warn_alloc(gfp_mask, ...)`, so the caller's __GFP_NOWARN
 /// silences it and the printed mode shows __GFP_HIGHMEM.
