@@ -160,7 +160,13 @@ pub(crate) struct Kswapd {
     pub(crate) sleeping: bool,
     /// Woken and not yet run to balance.
     pub(crate) woken: bool,
+    /// `pgdat->kswapd_order`: the highest order wakers asked for since the current or
+    /// last `balance_pgdat` run read it (and reset it to 0).
     pub(crate) order: u32,
+    /// `sc.order` of the running `balance_pgdat`: starts at the `kswapd_order` read at the
+    /// start of the run and drops to 0 once `compact_gap(order)` pages were reclaimed
+    /// (`kswapd_shrink_node`).
+    pub(crate) sc_order: u32,
     pub(crate) highest: Option<ZoneType>,
     pub(crate) failures: u32,
     /// Current `balance_pgdat` priority (0 = no balancing run in progress).

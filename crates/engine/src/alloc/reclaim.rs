@@ -871,7 +871,9 @@ impl Kernel {
             };
         }
         let highest = k.highest.unwrap_or(ZoneType::Movable);
-        let order = k.order;
+        // kswapd() (mm/vmscan.c:7239-7242, 6.12) reads pgdat->kswapd_order and resets it
+        // to 0 before balance_pgdat(); within the run, sc.order is the run's own.
+        let order = if k.priority == 0 { k.order } else { k.sc_order };
         let priority = if k.priority == 0 {
             DEF_PRIORITY
         } else {
@@ -881,6 +883,8 @@ impl Kernel {
             k.woken = false;
             if k.priority == 0 {
                 k.run_reclaimed = 0;
+                k.sc_order = k.order;
+                k.order = 0;
             }
             k.priority = priority;
         }
@@ -921,10 +925,18 @@ impl Kernel {
         self.stat.pgscan_kswapd += sc.stats.scanned;
         self.stat.pgsteal_kswapd += sc.nr_reclaimed;
         let reclaimed = sc.nr_reclaimed;
-        let raise_priority = sc.nr_scanned < nr_to_reclaim;
-        let balanced = self.pgdat_balanced(node, order, highest);
+        let run_before = self.kswapd.get(idx).map_or(0, |k| k.run_reclaimed);
+        let (raise_priority, next_order) = rules::kswapd_shrink_node_end(
+            order,
+            sc.nr_scanned,
+            reclaimed,
+            run_before,
+            nr_to_reclaim,
+        );
+        let balanced = self.pgdat_balanced(node, next_order, highest);
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.run_reclaimed += reclaimed;
+            k.sc_order = next_order;
             if raise_priority || reclaimed == 0 {
                 k.priority = k.priority.saturating_sub(1);
             }
@@ -971,11 +983,12 @@ impl Kernel {
         if k.run_reclaimed == 0 && !balanced {
             k.failures += 1;
         }
-        let (order, priority, failures) = (k.order, k.priority, k.failures);
+        // The order balance_pgdat() stopped reclaiming at (its return value).
+        let (order, priority, failures) = (k.sc_order, k.priority, k.failures);
         k.priority = 0;
         k.sleeping = true;
         k.woken = false;
-        k.order = 0;
+        k.sc_order = 0;
         k.highest = None;
         if balanced {
             // clear_pgdat_congested(): the node is balanced again.

@@ -459,6 +459,27 @@ pub const fn need_reclaim(gfp: Gfp, pf_memalloc: bool) -> bool {
     gfp.contains(Gfp::DIRECT_RECLAIM) && !pf_memalloc && !gfp.contains(Gfp::NOLOCKDEP)
 }
 
+/// The end of `kswapd_shrink_node()` (mm/vmscan.c:6813-6817, 6.12) and its use in
+/// `balance_pgdat()` (:6996-6997): `order` drops to 0 once the run's `sc.nr_reclaimed`
+/// (`run_before` + this round's `reclaimed`) reaches `compact_gap(order)`, and the
+/// priority is not raised when `max(nr_scanned, reclaimed) >= nr_to_reclaim`.
+/// Returns (raise_priority, next sc.order).
+#[must_use]
+pub fn kswapd_shrink_node_end(
+    order: u32,
+    nr_scanned: u64,
+    reclaimed: u64,
+    run_before: u64,
+    nr_to_reclaim: u64,
+) -> (bool, u32) {
+    let next_order = if order > 0 && run_before + reclaimed >= compact_gap(order) {
+        0
+    } else {
+        order
+    };
+    (nr_scanned.max(reclaimed) < nr_to_reclaim, next_order)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

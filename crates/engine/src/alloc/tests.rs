@@ -714,6 +714,83 @@ fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
     )));
 }
 
+/// Every page an order-0 page: even pfns unreclaimable kernel pages, odd pfns clean page
+/// cache on the inactive file list; then page cache freed (oldest first) until each zone
+/// has `free` pages. Reclaim frees only order-0 pages whose buddies stay in use.
+fn interleaved_page_cache(k: &mut Kernel, free: impl Fn(&crate::mem::Zone) -> u64) {
+    let mut cache = Vec::new();
+    for zid in zones(k) {
+        while let Some(p) = k.machine_mut().rmqueue(
+            zid,
+            0,
+            MigrateType::Movable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        ) {
+            if p.0 % 2 == 1 {
+                cache.push(p.0);
+            }
+        }
+    }
+    cache.sort_unstable();
+    for &p in &cache {
+        k.machine_mut()
+            .set_state(Pfn(p), PageState::PageCacheClean)
+            .expect("page cache");
+        k.lru_add(p, super::kernel::LruList::InactiveFile);
+    }
+    for p in cache {
+        let zid = k.zone_of(p).expect("zone");
+        let z = k.machine().zone(zid).expect("zone");
+        if z.nr_free_pages() < free(z) {
+            k.release_page(p, &mut NullSink);
+        }
+    }
+}
+
+/// 6.12 mm/vmscan.c:6813-6814 `kswapd_shrink_node()`: "If twice the allocation size has
+/// been reclaimed then recheck watermarks only at order-0"; balance_pgdat() returns the
+/// order it stopped at. A node that cannot be balanced at order 3 (no page can merge) is
+/// balanced at order 0 and kswapd sleeps instead of scanning down to priority 1.
+#[test]
+fn kswapd_drops_to_order_0_after_compact_gap_pages() {
+    let mut k = kernel(0);
+    interleaved_page_cache(&mut k, crate::mem::Zone::min_wmark_pages);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let _ = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::ATOMIC | Gfp::NOWARN, 3, s)
+    });
+    assert!(k.kswapd_pending(0), "order-3 wakeup");
+    let mut sink: Vec<Event> = Vec::new();
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let rounds: Vec<(u32, u32, bool, bool)> = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(AllocEvent::Kswapd {
+                order,
+                priority,
+                balanced,
+                sleeping,
+                ..
+            }) => Some((*order, *priority, *balanced, *sleeping)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rounds.first().map(|r| r.0), Some(3), "{rounds:?}");
+    let last = *rounds.last().expect("rounds");
+    assert_eq!((last.0, last.2, last.3), (0, true, true), "{rounds:?}");
+    assert!(
+        !k.pgdat_balanced(0, 3, ZoneType::Movable),
+        "still no order-3 block"
+    );
+    assert!(last.1 > 1, "stopped long before priority 1: {rounds:?}");
+    assert_eq!(k.kswapd[0].failures, 0);
+}
+
 fn dirty_machine(cache_pct: u32) -> Kernel {
     let mut k = kernel(0);
     k.apply_pressure(
