@@ -39,10 +39,14 @@ pub(crate) struct ScanControl {
     pub(crate) skip_dirty_kswapd: u64,
     pub(crate) skip_fs_shrinker: u64,
     pub(crate) skip_nowrite: u64,
+    /// `sc->nr.unqueued_dirty` and `sc->nr.file_taken` of the current `shrink_node` pass
+    /// (reset at its start, mm/vmscan.c:5982, 6.12).
+    pub(crate) nr_unqueued_dirty: u64,
+    pub(crate) nr_file_taken: u64,
 }
 
 impl ScanControl {
-    fn new(
+    pub(crate) fn new(
         gfp: Gfp,
         order: u32,
         reclaim_idx: ZoneType,
@@ -70,6 +74,8 @@ impl ScanControl {
             skip_dirty_kswapd: 0,
             skip_fs_shrinker: 0,
             skip_nowrite: 0,
+            nr_unqueued_dirty: 0,
+            nr_file_taken: 0,
         }
     }
 }
@@ -418,6 +424,8 @@ impl Kernel {
         sink: &mut dyn EventSink,
     ) {
         let before = sc.nr_reclaimed;
+        sc.nr_unqueued_dirty = 0;
+        sc.nr_file_taken = 0;
         let sizes = self.eligible_lru(node, sc.reclaim_idx);
         let anon = sizes[LruList::InactiveAnon as usize] + sizes[LruList::ActiveAnon as usize];
         let file = sizes[LruList::InactiveFile as usize] + sizes[LruList::ActiveFile as usize];
@@ -487,6 +495,15 @@ impl Kernel {
             self.shrink_active_list(node_idx, LruList::ActiveAnon, SWAP_CLUSTER_MAX, sc);
         }
         self.shrink_slab(sc, cur, sink);
+        // shrink_node() (mm/vmscan.c:6024-6026, 6.12), once per pass: "Allow kswapd to
+        // start writing pages during reclaim" when every file page taken was dirty and
+        // not queued for writeback (also when no file page was taken: 0 == 0).
+        if sc.kswapd
+            && sc.nr_unqueued_dirty == sc.nr_file_taken
+            && let Some(k) = self.kswapd.get_mut(node_idx)
+        {
+            k.pgdat_dirty = true;
+        }
         if sc.nr_reclaimed > before
             && let Some(k) = self.kswapd.get_mut(node_idx)
         {
@@ -575,14 +592,12 @@ impl Kernel {
                 return;
             }
         }
+        sc.nr_unqueued_dirty += unqueued_dirty;
+        sc.nr_file_taken += file_taken;
+        // shrink_inactive_list() (mm/vmscan.c:2011-2012, 6.12), per batch:
+        // wakeup_flusher_threads(WB_REASON_VMSCAN) when every page taken is unqueued dirty.
         if file_taken > 0 && unqueued_dirty == file_taken {
-            // wakeup_flusher_threads(WB_REASON_VMSCAN); kswapd also flags the node dirty.
             self.flusher_woken = true;
-            if sc.kswapd
-                && let Some(k) = self.kswapd.get_mut(node)
-            {
-                k.pgdat_dirty = true;
-            }
         }
     }
 

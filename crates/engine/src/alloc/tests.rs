@@ -872,6 +872,53 @@ fn kswapd_writes_dirty_pages_once_the_node_is_flagged_dirty() {
     );
 }
 
+/// kswapd's shrink_node() pass over an inactive file list whose tail holds `dirty` dirty
+/// pages followed by `clean` clean ones; returns PGDAT_DIRTY afterwards.
+fn kswapd_pass_sets_pgdat_dirty(dirty: u64, clean: u64) -> bool {
+    let mut k = kernel(0);
+    let zid = zones(&k)[1];
+    for i in 0..dirty + clean {
+        let p = k
+            .machine_mut()
+            .rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                &mut NullSink,
+            )
+            .expect("page");
+        let state = if i < dirty {
+            PageState::PageCacheDirty
+        } else {
+            PageState::PageCacheClean
+        };
+        k.machine_mut().set_state(p, state).expect("state");
+        k.lru_add(p.0, super::kernel::LruList::InactiveFile);
+    }
+    let mut sc =
+        super::reclaim::ScanControl::new(Gfp::KERNEL, 0, ZoneType::Movable, u64::MAX, true, false);
+    sc.priority = 0;
+    k.shrink_node(0, &mut sc, None, &mut NullSink);
+    assert_eq!(sc.nr_file_taken, dirty + clean);
+    k.kswapd[0].pgdat_dirty
+}
+
+/// 6.12 mm/vmscan.c:6024-6026: shrink_node() sets PGDAT_DIRTY once per pass when
+/// `sc->nr.unqueued_dirty == sc->nr.file_taken`, summed over the pass's batches
+/// (mm/vmscan.c:2028-2033), not after any one all-dirty batch of 32.
+#[test]
+fn pgdat_dirty_is_decided_per_shrink_node_pass() {
+    assert!(
+        !kswapd_pass_sets_pgdat_dirty(32, 64),
+        "one all-dirty batch, then clean pages: not flagged"
+    );
+    assert!(
+        kswapd_pass_sets_pgdat_dirty(96, 0),
+        "every file page taken was dirty"
+    );
+}
+
 #[test]
 fn nofs_direct_reclaimer_is_throttled_for_at_most_hz() {
     let (mut k, _) = oom_ready(8192);
