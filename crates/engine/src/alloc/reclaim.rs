@@ -33,6 +33,8 @@ pub(crate) struct ScanControl {
     pub(crate) nr_reclaimed: u64,
     pub(crate) stats: ReclaimStats,
     pub(crate) skip_noio: u64,
+    /// Swap-cache anon pages kept because `may_enter_fs()` fails without `__GFP_IO`.
+    pub(crate) skip_noio_swapcache: u64,
     pub(crate) skip_noswap: u64,
     pub(crate) skip_no_swap_space_lists: bool,
     pub(crate) skip_dirty_direct: u64,
@@ -68,6 +70,7 @@ impl ScanControl {
             nr_reclaimed: 0,
             stats: ReclaimStats::default(),
             skip_noio: 0,
+            skip_noio_swapcache: 0,
             skip_noswap: 0,
             skip_no_swap_space_lists: false,
             skip_dirty_direct: 0,
@@ -215,6 +218,13 @@ impl Kernel {
         };
         if sc.skip_noio > 0 {
             skip("swap out anon page (add_to_swap)", "__GFP_IO", sc.skip_noio);
+        }
+        if sc.skip_noio_swapcache > 0 {
+            skip(
+                "write a swap-cache anon page (pageout → swap_writepage)",
+                "__GFP_IO (may_enter_fs)",
+                sc.skip_noio_swapcache,
+            );
         }
         if sc.skip_no_swap_space_lists {
             skip(
@@ -663,8 +673,15 @@ impl Kernel {
                 if let Some(m) = self.meta_mut(pfn) {
                     m.owner = 0;
                 }
-                // pageout() → swap_writepage(): may_enter_fs() holds for swap cache
-                // with __GFP_IO; the swap device completes synchronously (zram-like).
+                // shrink_folio_list() (mm/vmscan.c:1378-1381, 6.12): a dirty folio is
+                // written only if may_enter_fs(), which for swap cache needs __GFP_IO
+                // (mm/vmscan.c:1030-1044); a swap-cache page added by an earlier pass
+                // is kept by a GFP_NOIO reclaimer. The swap device completes
+                // synchronously (zram-like).
+                if !rules::may_enter_fs(sc.gfp, true, false) {
+                    sc.skip_noio_swapcache += 1;
+                    return Fate::Keep;
+                }
                 if !sc.may_writepage {
                     sc.skip_nowrite += 1;
                     return Fate::Keep;

@@ -919,6 +919,43 @@ fn pgdat_dirty_is_decided_per_shrink_node_pass() {
     );
 }
 
+/// A direct reclaimer's shrink_node() pass at priority 0 over 64 swap-cache anon pages
+/// (added to swap by an earlier pass that could not write them); returns pages reclaimed.
+fn reclaim_swap_cache_pages(gfp: Gfp) -> u64 {
+    let mut k = kernel(1024);
+    let zid = zones(&k)[1];
+    for _ in 0..64 {
+        let p = k
+            .machine_mut()
+            .rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                &mut NullSink,
+            )
+            .expect("page");
+        k.machine_mut()
+            .set_state(p, PageState::AnonSwapCache)
+            .expect("state");
+        k.lru_add(p.0, super::kernel::LruList::InactiveAnon);
+    }
+    let mut sc =
+        super::reclaim::ScanControl::new(gfp, 0, ZoneType::Movable, u64::MAX, false, false);
+    sc.priority = 0;
+    k.shrink_node(0, &mut sc, None, &mut NullSink);
+    sc.nr_reclaimed
+}
+
+/// 6.12 mm/vmscan.c:1378-1379: a dirty folio is written only `if (may_enter_fs(folio,
+/// sc->gfp_mask))`, and may_enter_fs() (mm/vmscan.c:1030-1044) refuses swap cache
+/// without __GFP_IO: GFP_NOIO reclaim keeps swap-cache anon pages, GFP_NOFS writes them.
+#[test]
+fn noio_reclaim_does_not_write_swap_cache_pages() {
+    assert_eq!(reclaim_swap_cache_pages(Gfp::NOIO), 0);
+    assert_eq!(reclaim_swap_cache_pages(Gfp::NOFS), 64);
+}
+
 #[test]
 fn nofs_direct_reclaimer_is_throttled_for_at_most_hz() {
     let (mut k, _) = oom_ready(8192);
