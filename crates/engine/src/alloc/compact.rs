@@ -247,7 +247,8 @@ impl Kernel {
     /// The migrate and free scanners reduced to their effect: choose the aligned block of
     /// `order` that needs the fewest migrations (only free or movable LRU pages; async
     /// mode only in pageblocks [`suitable_migration_source`] accepts; without `__GFP_FS`
-    /// only anonymous pages, as `isolate_migratepages_block` allows in GFP_NOFS context),
+    /// only anonymous pages outside the swap cache, as `isolate_migratepages_block`
+    /// allows in GFP_NOFS context),
     /// move its pages to free pages outside it, and let the block merge.
     ///
     /// Simplified: no pageblock skip bits (`isolation_suitable`, `update_pageblock_skip`)
@@ -282,8 +283,10 @@ impl Kernel {
                     PageState::Anon | PageState::AnonSwapCache | PageState::PageCacheClean
                         if self.meta_of(p).lru != 0 =>
                     {
-                        if !gfp.contains(Gfp::FS)
-                            && self.mem.page_state(Pfn(p)) == PageState::PageCacheClean
+                        // isolate_migratepages_block() (mm/compaction.c:1123-1128, 6.12):
+                        // without __GFP_FS only folios with no folio_mapping() migrate,
+                        // and a swap-cache folio has one (mm/util.c:852-853).
+                        if !gfp.contains(Gfp::FS) && self.mem.page_state(Pfn(p)) != PageState::Anon
                         {
                             fs_blocked = true;
                             ok = false;
@@ -316,7 +319,7 @@ impl Kernel {
                 AllocEvent::ReclaimSkip {
                     function: "isolate_migratepages_block",
                     what: "migrating page-cache pages",
-                    missing_flag: "__GFP_FS (only anonymous pages migrate in GFP_NOFS context)",
+                    missing_flag: "__GFP_FS (only anonymous pages outside the swap cache migrate in GFP_NOFS context)",
                     count: 0,
                 },
             );

@@ -1010,6 +1010,11 @@ fn compaction_migrates_movable_pages_to_build_a_block() {
 /// Every page taken as an order-0 page of `mt` (so pageblocks are claimed for `mt`), made
 /// an anonymous LRU page, then every other page freed: half free, nothing contiguous.
 fn fragmented_anon_in(k: &mut Kernel, mt: MigrateType) {
+    fragmented_in(k, mt, PageState::Anon);
+}
+
+/// [`fragmented_anon_in`] with pages in `state`.
+fn fragmented_in(k: &mut Kernel, mt: MigrateType, state: PageState) {
     let mut taken = Vec::new();
     for zid in zones(k) {
         while let Some(p) =
@@ -1020,9 +1025,7 @@ fn fragmented_anon_in(k: &mut Kernel, mt: MigrateType) {
         }
     }
     for &p in &taken {
-        k.machine_mut()
-            .set_state(Pfn(p), PageState::Anon)
-            .expect("anon");
+        k.machine_mut().set_state(Pfn(p), state).expect("anon");
         k.lru_add(p, super::kernel::LruList::ActiveAnon);
     }
     for p in taken {
@@ -1088,6 +1091,30 @@ fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
     let (res, _, why) = first_async_compaction(&evs).expect("async compaction");
     assert_eq!(res, CompactResult::Complete, "{why}");
     assert!(why.contains("MOVABLE pageblock"), "{why}");
+}
+
+/// 6.12 mm/compaction.c:1127-1128 `if (!(cc->gfp_mask & __GFP_FS) && mapping) goto
+/// isolate_fail_put;` with mm/util.c:852-853 (`folio_mapping()` of a swap-cache folio is
+/// its swap address space): GFP_NOFS compaction does not migrate swap-cache anon pages.
+#[test]
+fn nofs_compaction_does_not_migrate_swap_cache_pages() {
+    let migrated = |state: PageState, gfp: Gfp| -> u64 {
+        let mut k = kernel(0);
+        fragmented_in(&mut k, MigrateType::Unmovable, state);
+        let (mut t, mut c) = (nofs_task(), proc_ctx());
+        let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+            k.alloc_pages(cur, gfp | Gfp::NORETRY, 3, s)
+        });
+        evs.iter()
+            .map(|e| match e {
+                AllocEvent::Compaction { migrated, .. } => *migrated,
+                _ => 0,
+            })
+            .sum()
+    };
+    assert_eq!(migrated(PageState::AnonSwapCache, Gfp::NOFS), 0);
+    assert!(migrated(PageState::AnonSwapCache, Gfp::KERNEL) > 0);
+    assert!(migrated(PageState::Anon, Gfp::NOFS) > 0);
 }
 
 /// 6.12 mm/compaction.c:2436-2442 and :2502-2503: when the fragmentation index says the
