@@ -440,7 +440,12 @@ impl Kernel {
                 }
                 let (reserve, rwhy) = glue::gfp_pfmemalloc_flags(gfp, cur.task, cur.ctx);
                 if reserve.0 != 0 {
-                    alloc_flags = AllocFlags(reserve.0 | (alloc_flags.0 & AllocFlags::KSWAPD.0));
+                    // mm/page_alloc.c:4455-4457 (6.12): the reserve flags keep ALLOC_CMA
+                    // for movable requests, and ALLOC_KSWAPD.
+                    alloc_flags = AllocFlags(
+                        crate::gfp::rules::gfp_to_alloc_flags_cma(gfp, reserve).0
+                            | (alloc_flags.0 & AllocFlags::KSWAPD.0),
+                    );
                     if first {
                         emit(
                             sink,

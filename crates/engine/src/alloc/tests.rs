@@ -366,6 +366,33 @@ fn pf_memalloc_never_reenters_direct_reclaim() {
     )));
 }
 
+/// 6.12 mm/page_alloc.c:4455-4457: `alloc_flags = gfp_to_alloc_flags_cma(gfp_mask,
+/// reserve_flags) | (alloc_flags & ALLOC_KSWAPD)`: a movable request granted the
+/// reserves keeps ALLOC_CMA.
+#[test]
+fn reserve_flags_keep_alloc_cma_for_movable_requests() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 1);
+    let mut t = Task::with_flags(100, "kswapd0", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::HIGHUSER_MOVABLE, 0, s)
+    });
+    let retry = evs
+        .iter()
+        .find_map(|e| match e {
+            AllocEvent::Freelist {
+                attempt: super::event::Attempt::Retry,
+                alloc_flags,
+                ..
+            } => Some(*alloc_flags),
+            _ => None,
+        })
+        .expect("retry attempt");
+    assert!(retry.contains(AllocFlags::NO_WATERMARKS), "{retry:?}");
+    assert!(retry.contains(AllocFlags::CMA), "{retry:?}");
+}
+
 #[test]
 fn pf_memalloc_uses_all_reserves() {
     let mut k = kernel(0);
