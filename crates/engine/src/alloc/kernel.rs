@@ -172,6 +172,10 @@ pub(crate) struct Kswapd {
     /// Current `balance_pgdat` priority (0 = no balancing run in progress).
     pub(crate) priority: u32,
     pub(crate) run_reclaimed: u64,
+    /// balance_pgdat's `sc.no_cache_trim_mode` and `sc.cache_trim_mode_failed` for the
+    /// current run.
+    pub(crate) no_cache_trim_mode: bool,
+    pub(crate) cache_trim_mode_failed: bool,
     /// PGDAT_DIRTY: the LRU tail is full of unqueued dirty pages.
     pub(crate) pgdat_dirty: bool,
     pub(crate) pgdat_writeback: bool,

@@ -45,6 +45,20 @@ pub(crate) struct ScanControl {
     /// (reset at its start, mm/vmscan.c:5982, 6.12).
     pub(crate) nr_unqueued_dirty: u64,
     pub(crate) nr_file_taken: u64,
+    /// `sc->may_deactivate` (DEACTIVATE_ANON, DEACTIVATE_FILE) of the current pass.
+    pub(crate) may_deactivate: [bool; 2],
+    /// `sc->force_deactivate`: both lists may be deactivated (do_try_to_free_pages'
+    /// retry).
+    pub(crate) force_deactivate: bool,
+    /// `sc->skipped_deactivate`: an active list was not aged for lack of may_deactivate.
+    pub(crate) skipped_deactivate: bool,
+    /// `sc->cache_trim_mode` of the current pass, `sc->no_cache_trim_mode`,
+    /// `sc->cache_trim_mode_failed`.
+    pub(crate) cache_trim_mode: bool,
+    pub(crate) no_cache_trim_mode: bool,
+    pub(crate) cache_trim_mode_failed: bool,
+    /// Some pass left the anon LRU alone because of cache_trim_mode.
+    pub(crate) skip_cache_trim: bool,
 }
 
 impl ScanControl {
@@ -79,6 +93,13 @@ impl ScanControl {
             skip_nowrite: 0,
             nr_unqueued_dirty: 0,
             nr_file_taken: 0,
+            may_deactivate: [false; 2],
+            force_deactivate: false,
+            skipped_deactivate: false,
+            cache_trim_mode: false,
+            no_cache_trim_mode: false,
+            cache_trim_mode_failed: false,
+            skip_cache_trim: false,
         }
     }
 }
@@ -224,6 +245,13 @@ impl Kernel {
                 "write a swap-cache anon page (pageout → swap_writepage)",
                 "__GFP_IO (may_enter_fs)",
                 sc.skip_noio_swapcache,
+            );
+        }
+        if sc.skip_cache_trim {
+            skip(
+                "scanning the anon LRU (get_scan_count: SCAN_FILE)",
+                "cache_trim_mode: inactive file >> priority > 0 and the file LRU needs no deactivation",
+                0,
             );
         }
         if sc.skip_no_swap_space_lists {
@@ -438,16 +466,7 @@ impl Kernel {
         sc.nr_file_taken = 0;
         let sizes = self.eligible_lru(node, sc.reclaim_idx);
         let anon = sizes[LruList::InactiveAnon as usize] + sizes[LruList::ActiveAnon as usize];
-        let file = sizes[LruList::InactiveFile as usize] + sizes[LruList::ActiveFile as usize];
-        let (free, high): (u64, u64) = self.mem.node(node).map_or((0, 0), |n| {
-            n.zones()
-                .iter()
-                .filter(|z| z.zone_type() <= sc.reclaim_idx)
-                .fold((0, 0), |(f, h), z| {
-                    (f + z.nr_free_pages(), h + z.high_wmark_pages())
-                })
-        });
-        let file_is_tiny = file + free <= high && anon > 0;
+        let file_is_tiny = self.prepare_scan_control(node, sc);
         let swap_free = self.swap_free();
         let balance = rules::scan_balance(
             sc.may_swap,
@@ -455,9 +474,14 @@ impl Kernel {
             sc.priority,
             self.cfg.swappiness,
             file_is_tiny,
+            sc.cache_trim_mode,
         );
         if balance == ScanBalance::File && anon > 0 {
-            sc.skip_no_swap_space_lists = true;
+            if sc.may_swap && swap_free > 0 {
+                sc.skip_cache_trim = true;
+            } else {
+                sc.skip_no_swap_space_lists = true;
+            }
         }
         let sw = u64::from(self.cfg.swappiness.min(200));
         let mut nr = [0u64; 4];
@@ -484,8 +508,11 @@ impl Kernel {
                 nr[l as usize] -= n;
                 match l {
                     LruList::ActiveAnon | LruList::ActiveFile => {
-                        if self.inactive_is_low(node, sc.reclaim_idx, l.inactive()) {
+                        // shrink_list() (mm/vmscan.c:2209-2217, 6.12).
+                        if sc.may_deactivate[usize::from(l.is_file())] {
                             self.shrink_active_list(node_idx, l, n, sc);
+                        } else {
+                            sc.skipped_deactivate = true;
                         }
                     }
                     LruList::InactiveAnon | LruList::InactiveFile => {
@@ -501,7 +528,7 @@ impl Kernel {
             }
         }
         // Age the anon list even when not scanning it (can_age_anon_pages).
-        if swap_free > 0 && self.inactive_is_low(node, sc.reclaim_idx, LruList::InactiveAnon) {
+        if swap_free > 0 && self.inactive_is_low(node, LruList::InactiveAnon) {
             self.shrink_active_list(node_idx, LruList::ActiveAnon, SWAP_CLUSTER_MAX, sc);
         }
         self.shrink_slab(sc, cur, sink);
@@ -514,16 +541,54 @@ impl Kernel {
         {
             k.pgdat_dirty = true;
         }
-        if sc.nr_reclaimed > before
-            && let Some(k) = self.kswapd.get_mut(node_idx)
-        {
-            k.failures = 0;
+        if sc.nr_reclaimed > before {
+            if let Some(k) = self.kswapd.get_mut(node_idx) {
+                k.failures = 0;
+            }
+        } else if sc.cache_trim_mode {
+            // mm/vmscan.c:6076-6079 (6.12).
+            sc.cache_trim_mode_failed = true;
         }
     }
 
-    /// `inactive_is_low()`: inactive × ratio < active, ratio = int_sqrt(10 × GiB) or 1.
-    fn inactive_is_low(&self, node: u16, idx: ZoneType, inactive: LruList) -> bool {
-        let s = self.eligible_lru(node, idx);
+    /// The part of `prepare_scan_control()` (mm/vmscan.c:2277-2382, 6.12) this model
+    /// has: `may_deactivate` from `inactive_is_low()` of the node's lists (no refaults
+    /// are modelled, so only the ratio decides) unless `force_deactivate`;
+    /// `cache_trim_mode` when `NR_INACTIVE_FILE >> priority` is non-zero and the file
+    /// lists need no deactivation; and returns `file_is_tiny`: the node's file pages plus
+    /// its free pages are at most the sum of its zones' high watermarks, the anon lists
+    /// need no deactivation and `NR_INACTIVE_ANON >> priority` is non-zero.
+    fn prepare_scan_control(&self, node: u16, sc: &mut ScanControl) -> bool {
+        sc.may_deactivate = if sc.force_deactivate {
+            [true, true]
+        } else {
+            [
+                self.inactive_is_low(node, LruList::InactiveAnon),
+                self.inactive_is_low(node, LruList::InactiveFile),
+            ]
+        };
+        let lru = self.eligible_lru(node, ZoneType::Movable);
+        let inactive_file = lru[LruList::InactiveFile as usize];
+        sc.cache_trim_mode =
+            inactive_file >> sc.priority > 0 && !sc.may_deactivate[1] && !sc.no_cache_trim_mode;
+        let file = inactive_file + lru[LruList::ActiveFile as usize];
+        let (free, high): (u64, u64) = self.mem.node(node).map_or((0, 0), |n| {
+            n.zones()
+                .iter()
+                .filter(|z| z.managed_pages() > 0)
+                .fold((0, 0), |(f, h), z| {
+                    (f + z.nr_free_pages(), h + z.high_wmark_pages())
+                })
+        });
+        file + free <= high
+            && !sc.may_deactivate[0]
+            && lru[LruList::InactiveAnon as usize] >> sc.priority > 0
+    }
+
+    /// `inactive_is_low()` (mm/vmscan.c:2251-2268, 6.12): inactive × ratio < active,
+    /// ratio = int_sqrt(10 × GiB) or 1, over the node's whole lruvec (all zones).
+    fn inactive_is_low(&self, node: u16, inactive: LruList) -> bool {
+        let s = self.eligible_lru(node, ZoneType::Movable);
         let ina = s[inactive as usize];
         let act = s[inactive.active() as usize];
         let gb = (ina + act) >> 18;
@@ -917,6 +982,8 @@ impl Kernel {
                 k.run_reclaimed = 0;
                 k.sc_order = k.order;
                 k.order = 0;
+                k.no_cache_trim_mode = false;
+                k.cache_trim_mode_failed = false;
             }
             k.priority = priority;
         }
@@ -942,6 +1009,7 @@ impl Kernel {
         if priority < DEF_PRIORITY - 2 {
             sc.may_writepage = true;
         }
+        sc.no_cache_trim_mode = self.kswapd.get(idx).is_some_and(|k| k.no_cache_trim_mode);
         self.shrink_node(node, &mut sc, None, sink);
         self.report_skips(&sc, "shrink_folio_list", sink);
         sc.stats.reclaimed = sc.nr_reclaimed;
@@ -969,8 +1037,20 @@ impl Kernel {
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.run_reclaimed += reclaimed;
             k.sc_order = next_order;
+            k.cache_trim_mode_failed |= sc.cache_trim_mode_failed;
             if raise_priority || reclaimed == 0 {
                 k.priority = k.priority.saturating_sub(1);
+            }
+            // balance_pgdat() (mm/vmscan.c:7034-7042, 6.12): "Restart only if it went
+            // through the priority loop all the way, but cache_trim_mode didn't work."
+            if !balanced
+                && k.priority < 1
+                && k.run_reclaimed == 0
+                && !k.no_cache_trim_mode
+                && k.cache_trim_mode_failed
+            {
+                k.no_cache_trim_mode = true;
+                k.priority = DEF_PRIORITY;
             }
         }
         let end = balanced || self.kswapd.get(idx).is_none_or(|k| k.priority < 1);

@@ -407,7 +407,9 @@ pub enum ScanBalance {
     Fract,
 }
 
-/// Decide the anon/file balance.
+/// Decide the anon/file balance (`get_scan_count()`, mm/vmscan.c:2402-2446, 6.12):
+/// no swap → SCAN_FILE; priority 0 → SCAN_EQUAL; `file_is_tiny` → SCAN_ANON;
+/// `cache_trim_mode` → SCAN_FILE; else SCAN_FRACT.
 #[must_use]
 pub fn scan_balance(
     may_swap: bool,
@@ -415,6 +417,7 @@ pub fn scan_balance(
     priority: u32,
     swappiness: u32,
     file_is_tiny: bool,
+    cache_trim_mode: bool,
 ) -> ScanBalance {
     if !may_swap || swap_free == 0 {
         ScanBalance::File
@@ -422,6 +425,8 @@ pub fn scan_balance(
         ScanBalance::Equal
     } else if file_is_tiny {
         ScanBalance::Anon
+    } else if cache_trim_mode {
+        ScanBalance::File
     } else {
         ScanBalance::Fract
     }
@@ -729,10 +734,25 @@ mod tests {
 
     #[test]
     fn scan_balance_cases() {
-        assert_eq!(scan_balance(true, 0, 5, 60, false), ScanBalance::File);
-        assert_eq!(scan_balance(true, 10, 0, 60, false), ScanBalance::Equal);
-        assert_eq!(scan_balance(true, 10, 3, 60, true), ScanBalance::Anon);
-        assert_eq!(scan_balance(true, 10, 3, 60, false), ScanBalance::Fract);
+        assert_eq!(
+            scan_balance(true, 0, 5, 60, false, false),
+            ScanBalance::File
+        );
+        assert_eq!(
+            scan_balance(true, 10, 0, 60, false, true),
+            ScanBalance::Equal
+        );
+        assert_eq!(scan_balance(true, 10, 3, 60, true, true), ScanBalance::Anon);
+        assert_eq!(
+            scan_balance(true, 10, 3, 60, false, false),
+            ScanBalance::Fract
+        );
+        // mm/vmscan.c:2442-2446 (6.12): "If there is enough inactive page cache, we do
+        // not reclaim anything from the anonymous working right now."
+        assert_eq!(
+            scan_balance(true, 10, 3, 60, false, true),
+            ScanBalance::File
+        );
     }
 
     #[test]

@@ -983,6 +983,122 @@ fn noio_reclaim_does_not_write_swap_cache_pages() {
     assert_eq!(reclaim_swap_cache_pages(Gfp::NOFS), 64);
 }
 
+/// Puts `n` pages of `zone` (index in [`zones`]) in `state` on `list`.
+fn lru_pages(k: &mut Kernel, zone: usize, n: u64, state: PageState, list: super::kernel::LruList) {
+    let zid = zones(k)[zone];
+    for _ in 0..n {
+        let p = k
+            .machine_mut()
+            .rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                &mut NullSink,
+            )
+            .expect("page");
+        k.machine_mut().set_state(p, state).expect("state");
+        k.lru_add(p.0, list);
+    }
+}
+
+/// 6.12 mm/vmscan.c:2336-2341 (prepare_scan_control) and :2442-2446 (get_scan_count):
+/// with `NR_INACTIVE_FILE >> priority` non-zero and no need to deactivate file pages,
+/// cache_trim_mode scans only the file LRU; once inactive file is low against active
+/// (`inactive_is_low`, mm/vmscan.c:2251-2268), DEACTIVATE_FILE ends it.
+#[test]
+fn cache_trim_mode_leaves_anon_alone_while_inactive_file_is_plentiful() {
+    use super::kernel::LruList;
+    let scan = |inactive_file: u64, active_file: u64| {
+        let mut k = kernel(4096);
+        lru_pages(&mut k, 1, 2048, PageState::Anon, LruList::InactiveAnon);
+        lru_pages(
+            &mut k,
+            1,
+            inactive_file,
+            PageState::PageCacheClean,
+            LruList::InactiveFile,
+        );
+        lru_pages(
+            &mut k,
+            1,
+            active_file,
+            PageState::PageCacheClean,
+            LruList::ActiveFile,
+        );
+        let mut sc = super::reclaim::ScanControl::new(
+            Gfp::KERNEL,
+            0,
+            ZoneType::Movable,
+            1 << 20,
+            false,
+            false,
+        );
+        sc.priority = 6;
+        let mut sink: Vec<Event> = Vec::new();
+        k.shrink_node(0, &mut sc, None, &mut sink);
+        (
+            sc.cache_trim_mode,
+            sc.stats.anon_swapped,
+            sc.skip_cache_trim,
+        )
+    };
+    assert_eq!(scan(2048, 1024), (true, 0, true), "SCAN_FILE");
+    let (trim, swapped, _) = scan(512, 1024);
+    assert!(!trim && swapped > 0, "SCAN_FRACT swaps anon: {swapped}");
+}
+
+/// 6.12 mm/vmscan.c:7034-7042 (balance_pgdat): "Restart only if it went through the
+/// priority loop all the way, but cache_trim_mode didn't work", with no_cache_trim_mode.
+/// kswapd balancing the DMA zone, whose only reclaimable pages are anonymous, while the
+/// node's inactive file pages (which cache_trim_mode counts) are all in DMA32.
+#[test]
+fn kswapd_restarts_without_cache_trim_mode_when_it_reclaimed_nothing() {
+    use super::kernel::LruList;
+    let mut k = kernel(4096);
+    lru_pages(
+        &mut k,
+        1,
+        8192,
+        PageState::PageCacheClean,
+        LruList::InactiveFile,
+    );
+    lru_pages(&mut k, 0, 2048, PageState::Anon, LruList::InactiveAnon);
+    let dma = zones(&k)[0];
+    drain(&mut k, |z| {
+        if z.id() == dma {
+            z.min_wmark_pages()
+        } else {
+            z.nr_free_pages()
+        }
+    });
+    let mut sink: Vec<Event> = Vec::new();
+    k.wakeup_kswapd(0, Gfp::KERNEL, 0, ZoneType::Dma, false, &mut sink);
+    assert!(k.kswapd_pending(0));
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let priorities: Vec<u32> = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(AllocEvent::ReclaimResult { priority, .. }) => Some(*priority),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        &priorities[..13],
+        &[12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 12],
+        "{priorities:?}"
+    );
+    assert!(
+        k.vmstat().pswpout > 0,
+        "the restarted loop swaps: {priorities:?}"
+    );
+    assert_eq!(k.kswapd[0].failures, 0);
+}
+
 #[test]
 fn nofs_direct_reclaimer_is_throttled_for_at_most_hz() {
     let (mut k, _) = oom_ready(8192);
