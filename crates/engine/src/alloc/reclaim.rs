@@ -187,21 +187,55 @@ impl Kernel {
             false,
             self.cfg.laptop_mode,
         );
+        // do_try_to_free_pages() (mm/vmscan.c:6279-6381, 6.12).
+        let mut memcg_full_walk = false;
         loop {
-            self.shrink_zones(&mut sc, ac, Some(&mut *cur), sink);
-            if self.stopped() {
-                return 0;
+            loop {
+                self.shrink_zones(&mut sc, ac, Some(&mut *cur), sink);
+                if self.stopped() {
+                    return 0;
+                }
+                if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.compaction_ready {
+                    break;
+                }
+                if sc.priority < DEF_PRIORITY - 2 {
+                    sc.may_writepage = true;
+                }
+                if sc.priority == 0 {
+                    break;
+                }
+                sc.priority -= 1;
             }
-            if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.compaction_ready {
+            if sc.nr_reclaimed > 0 || sc.compaction_ready {
                 break;
             }
-            if sc.priority < DEF_PRIORITY - 2 {
-                sc.may_writepage = true;
-            }
-            if sc.priority == 0 {
+            // Nothing reclaimed: 6.12 walks the priorities again, first with
+            // memcg_full_walk (:6348-6352; with only the root cgroup the walk is the same),
+            // then, if an active list was left unaged, with force_deactivate
+            // (:6363-6368). The memcg_low_skipped retry (:6371-6377) needs memory.low
+            // protection, which is not modelled.
+            let retry = if !memcg_full_walk {
+                memcg_full_walk = true;
+                "do_try_to_free_pages (nothing reclaimed; retry: memcg_full_walk)"
+            } else if sc.skipped_deactivate {
+                sc.force_deactivate = true;
+                sc.skipped_deactivate = false;
+                "do_try_to_free_pages (nothing reclaimed, an active list was not aged; retry: force_deactivate)"
+            } else {
                 break;
-            }
-            sc.priority -= 1;
+            };
+            sc.stats.reclaimed = sc.nr_reclaimed;
+            emit(
+                sink,
+                AllocEvent::ReclaimResult {
+                    function: retry,
+                    priority: sc.priority,
+                    stats: sc.stats,
+                    progress: false,
+                },
+            );
+            sc.priority = DEF_PRIORITY;
+            self.stat.allocstall += 1;
         }
         self.stat.pgscan_direct += sc.stats.scanned;
         self.stat.pgsteal_direct += sc.nr_reclaimed;

@@ -1099,6 +1099,57 @@ fn kswapd_restarts_without_cache_trim_mode_when_it_reclaimed_nothing() {
     assert_eq!(k.kswapd[0].failures, 0);
 }
 
+/// 6.12 mm/vmscan.c:6348-6368 `do_try_to_free_pages()`: after a priority walk that
+/// reclaimed nothing it walks again (memcg_full_walk), and if an active list was left
+/// unaged for lack of may_deactivate (`shrink_list`, :2209-2217) once more with
+/// force_deactivate. Here a GFP_DMA request's only eligible pages are on the DMA zone's
+/// active file list, while the node's inactive file list (in DMA32) is not low.
+#[test]
+fn direct_reclaim_retries_with_force_deactivate() {
+    use super::kernel::LruList;
+    let mut k = kernel(0);
+    lru_pages(
+        &mut k,
+        1,
+        2048,
+        PageState::PageCacheClean,
+        LruList::InactiveFile,
+    );
+    lru_pages(
+        &mut k,
+        0,
+        1024,
+        PageState::PageCacheClean,
+        LruList::ActiveFile,
+    );
+    let dma = zones(&k)[0];
+    drain(
+        &mut k,
+        |z| if z.id() == dma { 0 } else { z.nr_free_pages() },
+    );
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::DMA | Gfp::NORETRY, 0, s)
+    });
+    let results: Vec<(&str, bool)> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ReclaimResult {
+                function, progress, ..
+            } => Some((*function, *progress)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[0].0.contains("memcg_full_walk"), "{results:?}");
+    assert!(results[1].0.contains("force_deactivate"), "{results:?}");
+    assert_eq!(
+        results[2],
+        ("try_to_free_pages", true),
+        "the third walk reclaims"
+    );
+}
+
 #[test]
 fn nofs_direct_reclaimer_is_throttled_for_at_most_hz() {
     let (mut k, _) = oom_ready(8192);
