@@ -176,6 +176,10 @@ pub(crate) struct Kswapd {
     /// current run.
     pub(crate) no_cache_trim_mode: bool,
     pub(crate) cache_trim_mode_failed: bool,
+    /// balance_pgdat's `nr_boost_reclaim` and the `zone_boosts[]` it recorded when the
+    /// run started (subtracted from the zones' boosts when the run ends).
+    pub(crate) boost_reclaim: u64,
+    pub(crate) zone_boosts: Vec<(ZoneId, u64)>,
     /// PGDAT_DIRTY: the LRU tail is full of unqueued dirty pages.
     pub(crate) pgdat_dirty: bool,
     pub(crate) pgdat_writeback: bool,

@@ -59,6 +59,8 @@ pub(crate) struct ScanControl {
     pub(crate) cache_trim_mode_failed: bool,
     /// Some pass left the anon LRU alone because of cache_trim_mode.
     pub(crate) skip_cache_trim: bool,
+    /// Some pass left the anon LRU alone because `!sc->may_swap` (boosted kswapd).
+    pub(crate) skip_may_swap: bool,
 }
 
 impl ScanControl {
@@ -100,6 +102,7 @@ impl ScanControl {
             no_cache_trim_mode: false,
             cache_trim_mode_failed: false,
             skip_cache_trim: false,
+            skip_may_swap: false,
         }
     }
 }
@@ -279,6 +282,13 @@ impl Kernel {
                 "write a swap-cache anon page (pageout → swap_writepage)",
                 "__GFP_IO (may_enter_fs)",
                 sc.skip_noio_swapcache,
+            );
+        }
+        if sc.skip_may_swap {
+            skip(
+                "scanning the anon LRU (get_scan_count: SCAN_FILE)",
+                "!sc->may_swap (boosted kswapd reclaim neither swaps nor writes)",
+                0,
             );
         }
         if sc.skip_cache_trim {
@@ -511,7 +521,9 @@ impl Kernel {
             sc.cache_trim_mode,
         );
         if balance == ScanBalance::File && anon > 0 {
-            if sc.may_swap && swap_free > 0 {
+            if !sc.may_swap {
+                sc.skip_may_swap = true;
+            } else if swap_free > 0 {
                 sc.skip_cache_trim = true;
             } else {
                 sc.skip_no_swap_space_lists = true;
@@ -1005,11 +1017,37 @@ impl Kernel {
         // kswapd() (mm/vmscan.c:7239-7242, 6.12) reads pgdat->kswapd_order and resets it
         // to 0 before balance_pgdat(); within the run, sc.order is the run's own.
         let order = if k.priority == 0 { k.order } else { k.sc_order };
-        let priority = if k.priority == 0 {
+        let mut priority = if k.priority == 0 {
             DEF_PRIORITY
         } else {
             k.priority
         };
+        // balance_pgdat() (mm/vmscan.c:6892-6901, 6.12): the run's reclaim boost and each
+        // zone's boost at its start.
+        let zone_boosts: Vec<(ZoneId, u64)> = if k.priority == 0 {
+            self.mem.node(node).map_or_else(Vec::new, |n| {
+                n.zones()
+                    .iter()
+                    .filter(|z| z.zone_type() <= highest && z.managed_pages() > 0)
+                    .map(|z| (z.id(), z.watermark_boost()))
+                    .filter(|&(_, b)| b > 0)
+                    .collect()
+            })
+        } else {
+            k.zone_boosts.clone()
+        };
+        let mut boost = if k.priority == 0 {
+            zone_boosts.iter().map(|&(_, b)| b).sum()
+        } else {
+            k.boost_reclaim
+        };
+        // "If the pgdat is imbalanced then ignore boosting and preserve the watermarks
+        // for a later time and restart" (mm/vmscan.c:6943-6947).
+        let balanced_before = self.pgdat_balanced(node, order, highest);
+        if !balanced_before && boost > 0 {
+            boost = 0;
+            priority = DEF_PRIORITY;
+        }
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.woken = false;
             if k.priority == 0 {
@@ -1018,11 +1056,15 @@ impl Kernel {
                 k.order = 0;
                 k.no_cache_trim_mode = false;
                 k.cache_trim_mode_failed = false;
+                k.zone_boosts = zone_boosts;
             }
+            k.boost_reclaim = boost;
             k.priority = priority;
         }
-        if self.pgdat_balanced(node, order, highest) {
-            return self.kswapd_finish(node, 0, true, sink);
+        // "If boosting is not active then only reclaim if there are no eligible zones"
+        // (:6954-6955): goto out.
+        if boost == 0 && balanced_before {
+            return self.kswapd_finish(node, 0, true, true, sink);
         }
         let nr_to_reclaim: u64 = self.mem.node(node).map_or(0, |n| {
             n.zones()
@@ -1040,6 +1082,9 @@ impl Kernel {
             self.cfg.laptop_mode,
         );
         sc.priority = priority;
+        // "Do not writeback or swap pages for boosted reclaim" (mm/vmscan.c:6967-6968).
+        sc.may_writepage = !self.cfg.laptop_mode && boost == 0;
+        sc.may_swap = boost == 0;
         if priority < DEF_PRIORITY - 2 {
             sc.may_writepage = true;
         }
@@ -1067,10 +1112,16 @@ impl Kernel {
             run_before,
             nr_to_reclaim,
         );
+        // "Limit the priority of boosting to avoid reclaim writeback" (:6958-6959).
+        let raise_priority = raise_priority && !(boost > 0 && priority == DEF_PRIORITY - 2);
         let balanced = self.pgdat_balanced(node, next_order, highest);
+        let boost_left = boost - boost.min(reclaimed);
+        // "If reclaim made no progress for a boost, stop reclaim" (:7020-7028).
+        let boost_stuck = boost_left > 0 && reclaimed == 0;
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.run_reclaimed += reclaimed;
             k.sc_order = next_order;
+            k.boost_reclaim = boost_left;
             k.cache_trim_mode_failed |= sc.cache_trim_mode_failed;
             if raise_priority || reclaimed == 0 {
                 k.priority = k.priority.saturating_sub(1);
@@ -1087,9 +1138,12 @@ impl Kernel {
                 k.priority = DEF_PRIORITY;
             }
         }
-        let end = balanced || self.kswapd.get(idx).is_none_or(|k| k.priority < 1);
-        if end {
-            return self.kswapd_finish(node, reclaimed, balanced, sink);
+        // The next round's "goto out" when balanced without boost, or the loop's end.
+        if balanced && boost_left == 0 {
+            return self.kswapd_finish(node, reclaimed, true, true, sink);
+        }
+        if boost_stuck || self.kswapd.get(idx).is_none_or(|k| k.priority < 1) {
+            return self.kswapd_finish(node, reclaimed, balanced, false, sink);
         }
         let failures = self.kswapd.get(idx).map_or(0, |k| k.failures);
         emit(
@@ -1111,11 +1165,14 @@ impl Kernel {
         }
     }
 
+    /// The end of `balance_pgdat()`: `via_out` when it jumped to `out` (balanced), else
+    /// the priority loop ended and a run that reclaimed nothing counts a failure.
     fn kswapd_finish(
         &mut self,
         node: u16,
         reclaimed: u64,
         balanced: bool,
+        via_out: bool,
         sink: &mut dyn EventSink,
     ) -> KswapdStep {
         let idx = usize::from(node);
@@ -1126,7 +1183,7 @@ impl Kernel {
                 sleeping: true,
             };
         };
-        if k.run_reclaimed == 0 && !balanced {
+        if k.run_reclaimed == 0 && !via_out {
             k.failures += 1;
         }
         // The order balance_pgdat() stopped reclaiming at (its return value).
@@ -1141,15 +1198,14 @@ impl Kernel {
             k.pgdat_dirty = false;
             k.pgdat_writeback = false;
         }
-        if balanced {
-            // Boosted reclaim done: zero the boost.
-            if let Some(n) = self.mem.node(node) {
-                let ids: Vec<ZoneId> = n.zones().iter().map(crate::mem::Zone::id).collect();
-                for id in ids {
-                    if let Some(z) = self.mem.zone_mut(id) {
-                        z.clear_watermark_boost();
-                    }
-                }
+        // "If reclaim was boosted, account for the reclaim done in this pass"
+        // (mm/vmscan.c:7050-7063, 6.12): every run, balanced or not, takes the boosts it
+        // recorded at its start off the zones (boosts added since then stay).
+        let zone_boosts = std::mem::take(&mut k.zone_boosts);
+        k.boost_reclaim = 0;
+        for (id, b) in zone_boosts {
+            if let Some(z) = self.mem.zone_mut(id) {
+                z.watermark_boost -= z.watermark_boost.min(b);
             }
         }
         emit(

@@ -144,7 +144,9 @@ fn oom_ready(swap: u64) -> (Kernel, u32) {
     k.add_process(4242, "hog", 0, false);
     let total = k.machine().totalram_pages();
     k.give_anon_pages(4242, total, &mut NullSink);
-    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    // Half the min watermark without the boost the drain's fallbacks add (kswapd takes a
+    // boost back when its run ends, balance_pgdat in mm/vmscan.c:7050-7063).
+    drain(&mut k, |z| (z.min_wmark_pages() - z.watermark_boost()) / 2);
     (k, 4242)
 }
 
@@ -1147,6 +1149,69 @@ fn direct_reclaim_retries_with_force_deactivate() {
         results[2],
         ("try_to_free_pages", true),
         "the third walk reclaims"
+    );
+}
+
+/// 6.12 mm/vmscan.c:6943-6968 and :7050-7063 (balance_pgdat): a boosted kswapd on a
+/// balanced node still reclaims, but neither swaps nor writes (`may_swap` and
+/// `may_writepage` off while `nr_boost_reclaim`), and every run takes the boost it
+/// recorded at its start off the zone, balanced or not.
+#[test]
+fn boosted_kswapd_reclaims_without_swap_and_always_returns_the_boost() {
+    use super::kernel::LruList;
+    let boost_dma32 = |k: &mut Kernel, b: u64| {
+        let id = zones(k)[1];
+        k.machine_mut().zone_mut(id).expect("zone").watermark_boost = b;
+    };
+    let mut k = kernel(4096);
+    lru_pages(&mut k, 1, 2048, PageState::Anon, LruList::InactiveAnon);
+    lru_pages(
+        &mut k,
+        1,
+        16384,
+        PageState::PageCacheClean,
+        LruList::InactiveFile,
+    );
+    boost_dma32(&mut k, 64);
+    assert!(
+        k.pgdat_balanced(0, 0, ZoneType::Movable),
+        "balanced even with the boost"
+    );
+    let mut sink: Vec<Event> = Vec::new();
+    k.wakeup_kswapd(0, Gfp::KERNEL, 0, ZoneType::Movable, false, &mut sink);
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let st = k.vmstat();
+    assert!(st.pgsteal_kswapd >= 64, "boosted reclaim: {st:?}");
+    assert_eq!(st.pswpout, 0, "no swap while boosted");
+    assert_eq!(
+        k.machine()
+            .zone(zones(&k)[1])
+            .expect("zone")
+            .watermark_boost(),
+        0
+    );
+
+    // Unbalanced and nothing reclaimable: the run fails, and still returns the boost.
+    let mut k = kernel(0);
+    boost_dma32(&mut k, 64);
+    drain(&mut k, crate::mem::Zone::min_wmark_pages);
+    k.wakeup_kswapd(0, Gfp::KERNEL, 0, ZoneType::Movable, false, &mut sink);
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    assert_eq!(k.kswapd[0].failures, 1);
+    assert_eq!(
+        k.machine()
+            .zone(zones(&k)[1])
+            .expect("zone")
+            .watermark_boost(),
+        0
     );
 }
 
