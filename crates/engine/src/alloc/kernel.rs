@@ -219,6 +219,12 @@ pub struct KernelConfig {
     /// Scope save/restore semantics of the kernel version being modelled (vmalloc's
     /// internal NOFS/NOIO scope uses them).
     pub scope_semantics: ScopeSemantics,
+    /// The page cache's filesystem has `->writepage`, so kswapd's `pageout()` can write a
+    /// dirty page (f2fs in 6.12). `false` (the default) is ext4, XFS and btrfs in 6.12,
+    /// whose address_space_operations have no `writepage`: `pageout()` returns
+    /// PAGE_ACTIVATE (mm/vmscan.c:673-674) and only the flusher cleans their pages.
+    #[serde(default)]
+    pub fs_writepage: bool,
 }
 
 impl Default for KernelConfig {
@@ -231,6 +237,7 @@ impl Default for KernelConfig {
             flusher_batch: 256,
             dirty_background_pages: u64::MAX,
             scope_semantics: ScopeSemantics::Flags6_10,
+            fs_writepage: false,
         }
     }
 }

@@ -41,6 +41,8 @@ pub(crate) struct ScanControl {
     pub(crate) skip_dirty_kswapd: u64,
     pub(crate) skip_fs_shrinker: u64,
     pub(crate) skip_nowrite: u64,
+    /// Dirty file pages kswapd would have written but whose mapping has no `writepage`.
+    pub(crate) skip_no_writepage: u64,
     /// `sc->nr.unqueued_dirty` and `sc->nr.file_taken` of the current `shrink_node` pass
     /// (reset at its start, mm/vmscan.c:5982, 6.12).
     pub(crate) nr_unqueued_dirty: u64,
@@ -93,6 +95,7 @@ impl ScanControl {
             skip_dirty_kswapd: 0,
             skip_fs_shrinker: 0,
             skip_nowrite: 0,
+            skip_no_writepage: 0,
             nr_unqueued_dirty: 0,
             nr_file_taken: 0,
             may_deactivate: [false; 2],
@@ -324,6 +327,13 @@ impl Kernel {
                 "pageout dirty file page by kswapd",
                 "page not yet PG_reclaim or node not PGDAT_DIRTY",
                 sc.skip_dirty_kswapd,
+            );
+        }
+        if sc.skip_no_writepage > 0 {
+            skip(
+                "pageout dirty file page by kswapd (PAGE_ACTIVATE, left to the flusher)",
+                "mapping->a_ops->writepage (ext4/XFS/btrfs have none in 6.12)",
+                sc.skip_no_writepage,
             );
         }
         if sc.skip_nowrite > 0 {
@@ -820,6 +830,13 @@ impl Kernel {
                 if !rules::may_enter_fs(sc.gfp, false, false) || !sc.may_writepage {
                     sc.skip_nowrite += 1;
                     return Fate::Keep;
+                }
+                // pageout() (mm/vmscan.c:673-674, 6.12): "if (mapping->a_ops->writepage ==
+                // NULL) return PAGE_ACTIVATE;" — ext4, XFS and btrfs.
+                if !self.cfg.fs_writepage {
+                    sc.skip_no_writepage += 1;
+                    sc.stats.dirty_activated += 1;
+                    return Fate::Activate;
                 }
                 // pageout(): writeback starts; the folio stays PG_reclaim on the list.
                 let _ = self.mem.set_state(Pfn(pfn), PageState::Writeback);

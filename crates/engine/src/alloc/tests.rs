@@ -820,6 +820,66 @@ fn kswapd_drops_to_order_0_after_compact_gap_pages() {
     assert_eq!(k.kswapd[0].failures, 0);
 }
 
+/// 6.12 mm/vmscan.c:673-674 `pageout()`: `if (mapping->a_ops->writepage == NULL) return
+/// PAGE_ACTIVATE;` — ext4, XFS and btrfs have no `writepage` in 6.12
+/// (fs/ext4/inode.c, fs/xfs/xfs_aops.c, fs/btrfs/inode.c), so kswapd never writes their
+/// dirty pages; the flusher (`wakeup_flusher_threads(WB_REASON_VMSCAN)`) cleans them.
+#[test]
+fn kswapd_leaves_dirty_pages_of_a_filesystem_without_writepage_to_the_flusher() {
+    let mut k = dirty_machine(30);
+    assert!(!k.config().fs_writepage, "the 6.12 default: ext4/XFS/btrfs");
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let mut sink: Vec<Event> = Vec::new();
+    for _ in 0..12 {
+        let _ = run(&mut k, &mut t, &mut c, |k, cur, s| {
+            k.alloc_pages(cur, Gfp::ATOMIC, 0, s)
+        });
+        let mut steps = 0;
+        while k.kswapd_pending(0) && steps < 100 {
+            k.run_kswapd(0, &mut sink);
+            steps += 1;
+        }
+    }
+    let evs: Vec<&AllocEvent> = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let written: u64 = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ReclaimResult { stats, .. } => Some(stats.file_written),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(written, 0, "kswapd's pageout() never writes");
+    let activated: u64 = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ReclaimSkip {
+                missing_flag,
+                count,
+                ..
+            } if missing_flag.starts_with("mapping->a_ops->writepage") => Some(*count),
+            _ => None,
+        })
+        .sum();
+    assert!(
+        activated > 0,
+        "PAGE_ACTIVATE for tagged pages on a PGDAT_DIRTY node"
+    );
+    let mut sink: Vec<Event> = Vec::new();
+    k.tick(&mut sink);
+    assert!(
+        sink.iter().any(
+            |e| matches!(e, Event::Alloc(AllocEvent::Writeback { started, .. }) if *started > 0)
+        ),
+        "the flusher writes them"
+    );
+}
+
 fn dirty_machine(cache_pct: u32) -> Kernel {
     let mut k = kernel(0);
     k.apply_pressure(
@@ -863,6 +923,8 @@ fn reclaim_of_dirty_pages_wakes_the_flusher() {
 #[test]
 fn kswapd_writes_dirty_pages_once_the_node_is_flagged_dirty() {
     let mut k = dirty_machine(30);
+    // A filesystem with ->writepage (f2fs in 6.12).
+    k.cfg.fs_writepage = true;
     let mut t = nofs_task();
     let mut c = proc_ctx();
     let mut sink: Vec<Event> = Vec::new();
