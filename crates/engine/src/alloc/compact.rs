@@ -352,6 +352,22 @@ impl Kernel {
             if targets.len() as u64 >= used {
                 break;
             }
+            let Some(z) = self.mem.zone(zid) else {
+                break;
+            };
+            // suitable_migration_target() (mm/compaction.c:1414-1440, 6.12): only free
+            // pages in MOVABLE (or CMA) pageblocks, and no buddy block of the requested
+            // order or larger. The smallest MOVABLE block is what rmqueue() takes next.
+            let Some(o) = (0..order).find(|&o| !z.free_list_empty(o, MigrateType::Movable)) else {
+                break;
+            };
+            // __isolate_free_page() (mm/page_alloc.c:2902-2904): an order-0 check against
+            // _watermark[WMARK_MIN] + 2^order, as if the block were being allocated (the
+            // zone's own lowmem reserve, like highest_zoneidx 0, is 0).
+            let mark = z.min_wmark_pages() - z.watermark_boost() + (1u64 << o);
+            if !z.zone_watermark_ok(0, mark, z.zone_type(), ALLOC_CMA) {
+                break;
+            }
             let Some(t) = self.mem.rmqueue(
                 zid,
                 0,

@@ -1329,7 +1329,8 @@ fn compaction_migrates_movable_pages_to_build_a_block() {
 }
 
 /// Every page taken as an order-0 page of `mt` (so pageblocks are claimed for `mt`), made
-/// an anonymous LRU page, then every other page freed: half free, nothing contiguous.
+/// an anonymous LRU page, then every other page freed: half free, nothing contiguous, and
+/// no free page outside `mt` pageblocks.
 fn fragmented_anon_in(k: &mut Kernel, mt: MigrateType) {
     fragmented_in(k, mt, PageState::Anon);
 }
@@ -1356,6 +1357,58 @@ fn fragmented_in(k: &mut Kernel, mt: MigrateType, state: PageState) {
     }
 }
 
+/// Like [`fragmented_in`] in the odd pageblocks (claimed for `mt`); the even pageblocks
+/// stay MOVABLE and hold unmovable kernel pages with every other page free: the
+/// migration targets `suitable_migration_target()` accepts.
+fn fragmented_in_with_targets(k: &mut Kernel, mt: MigrateType, state: PageState) {
+    use crate::mem::PAGEBLOCK_ORDER;
+    let odd = |p: u64| (p >> PAGEBLOCK_ORDER) % 2 == 1;
+    for zid in zones(k) {
+        let mut all = Vec::new();
+        while let Some(p) = k.machine_mut().rmqueue(
+            zid,
+            0,
+            MigrateType::Movable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        ) {
+            all.push(p.0);
+        }
+        let (lru, kernel): (Vec<u64>, Vec<u64>) = all.into_iter().partition(|&p| odd(p));
+        for &p in &lru {
+            k.machine_mut()
+                .free_pages(Pfn(p), 0, &mut NullSink)
+                .expect("free");
+        }
+        let mut taken = Vec::new();
+        for _ in 0..lru.len() {
+            let Some(p) =
+                k.machine_mut()
+                    .rmqueue(zid, 0, mt, AllocFlags::NO_WATERMARKS, &mut NullSink)
+            else {
+                break;
+            };
+            taken.push(p.0);
+        }
+        for &p in &taken {
+            k.machine_mut().set_state(Pfn(p), state).expect("state");
+            k.lru_add(p, super::kernel::LruList::ActiveAnon);
+        }
+        for p in taken {
+            if p % 2 == 0 {
+                k.release_page(p, &mut NullSink);
+            }
+        }
+        for p in kernel {
+            if p % 2 == 0 {
+                k.machine_mut()
+                    .free_pages(Pfn(p), 0, &mut NullSink)
+                    .expect("free");
+            }
+        }
+    }
+}
+
 fn first_async_compaction(evs: &[AllocEvent]) -> Option<(CompactResult, u64, String)> {
     evs.iter().find_map(|e| match e {
         AllocEvent::Compaction {
@@ -1378,7 +1431,7 @@ fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
     // GFP_KERNEL (UNMOVABLE) order-3 with movable pages in UNMOVABLE pageblocks: async
     // compaction may migrate them.
     let mut k = kernel(0);
-    fragmented_anon_in(&mut k, MigrateType::Unmovable);
+    fragmented_in_with_targets(&mut k, MigrateType::Unmovable, PageState::Anon);
     let (mut t, mut c) = (nofs_task(), proc_ctx());
     let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.alloc_pages(cur, Gfp::KERNEL, 3, s)
@@ -1391,7 +1444,7 @@ fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
     // The same request with the movable pages in MOVABLE pageblocks: async mode skips
     // them (block_mt != cc->migratetype); only sync compaction may use them.
     let mut k = kernel(0);
-    fragmented_anon_in(&mut k, MigrateType::Movable);
+    fragmented_in_with_targets(&mut k, MigrateType::Movable, PageState::Anon);
     let (mut t, mut c) = (nofs_task(), proc_ctx());
     let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.alloc_pages(cur, Gfp::KERNEL, 3, s)
@@ -1421,7 +1474,7 @@ fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
 fn nofs_compaction_does_not_migrate_swap_cache_pages() {
     let migrated = |state: PageState, gfp: Gfp| -> u64 {
         let mut k = kernel(0);
-        fragmented_in(&mut k, MigrateType::Unmovable, state);
+        fragmented_in_with_targets(&mut k, MigrateType::Unmovable, state);
         let (mut t, mut c) = (nofs_task(), proc_ctx());
         let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
             k.alloc_pages(cur, gfp | Gfp::NORETRY, 3, s)
@@ -1436,6 +1489,51 @@ fn nofs_compaction_does_not_migrate_swap_cache_pages() {
     assert_eq!(migrated(PageState::AnonSwapCache, Gfp::NOFS), 0);
     assert!(migrated(PageState::AnonSwapCache, Gfp::KERNEL) > 0);
     assert!(migrated(PageState::Anon, Gfp::NOFS) > 0);
+}
+
+/// 6.12 mm/compaction.c:1414-1440 `suitable_migration_target()`: compaction's free
+/// scanner takes migration targets only from MOVABLE (or CMA) pageblocks; it never claims
+/// or steals another pageblock as an allocation's fallback would.
+#[test]
+fn compaction_targets_come_only_from_movable_pageblocks() {
+    let mut k = kernel(0);
+    // Movable pages in UNMOVABLE pageblocks, every other page free: the only free pages
+    // are in UNMOVABLE pageblocks too.
+    fragmented_anon_in(&mut k, MigrateType::Unmovable);
+    let blocks_before = k
+        .machine()
+        .zone(zones(&k)[1])
+        .expect("zone")
+        .pageblock_counts();
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 3, s)
+    });
+    let whys: Vec<&str> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::Compaction {
+                function: "compact_zone_order",
+                why,
+                ..
+            } => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!whys.is_empty());
+    assert!(
+        whys.iter()
+            .all(|w| w.starts_with("not enough free migration targets")),
+        "{whys:?}"
+    );
+    assert_eq!(
+        k.machine()
+            .zone(zones(&k)[1])
+            .expect("zone")
+            .pageblock_counts(),
+        blocks_before,
+        "no pageblock changed type"
+    );
 }
 
 /// 6.12 mm/compaction.c:2436-2442 and :2502-2503: when the fragmentation index says the
