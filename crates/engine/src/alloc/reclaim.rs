@@ -552,6 +552,7 @@ impl Kernel {
             };
         }
         let node_idx = usize::from(node);
+        let targets = nr;
         while nr[LruList::InactiveAnon as usize] > 0
             || nr[LruList::ActiveFile as usize] > 0
             || nr[LruList::InactiveFile as usize] > 0
@@ -579,7 +580,7 @@ impl Kernel {
                     }
                 }
             }
-            if !sc.kswapd && sc.nr_reclaimed >= sc.nr_to_reclaim {
+            if !proportional_reclaim_done(&mut nr, &targets, sc, sc.nr_reclaimed - before) {
                 break;
             }
         }
@@ -1331,6 +1332,55 @@ impl Kernel {
             }
         }
     }
+}
+
+/// The end of each `shrink_lruvec()` round (mm/vmscan.c:5733-5805, 6.12): keep scanning
+/// until `nr_to_reclaim` pages came off this lruvec, and always for direct reclaim at
+/// DEF_PRIORITY (proportional_reclaim); past the goal, stop if the file or the anon
+/// side has nothing left to scan, else stop the smaller side and cut the other to the
+/// share of its target the smaller one had left. Returns false to stop the loop.
+pub(crate) fn proportional_reclaim_done(
+    nr: &mut [u64; 4],
+    targets: &[u64; 4],
+    sc: &ScanControl,
+    lru_reclaimed: u64,
+) -> bool {
+    let proportional_reclaim = !sc.kswapd && sc.priority == DEF_PRIORITY;
+    if lru_reclaimed < sc.nr_to_reclaim || proportional_reclaim {
+        return true;
+    }
+    let (ia, aa, ifl, af) = (
+        LruList::InactiveAnon as usize,
+        LruList::ActiveAnon as usize,
+        LruList::InactiveFile as usize,
+        LruList::ActiveFile as usize,
+    );
+    let nr_file = nr[ifl] + nr[af];
+    let nr_anon = nr[ia] + nr[aa];
+    if nr_file == 0 || nr_anon == 0 {
+        return false;
+    }
+    let (stop, other, percentage) = if nr_file > nr_anon {
+        (
+            (ia, aa),
+            (ifl, af),
+            nr_anon * 100 / (targets[ia] + targets[aa] + 1),
+        )
+    } else {
+        (
+            (ifl, af),
+            (ia, aa),
+            nr_file * 100 / (targets[ifl] + targets[af] + 1),
+        )
+    };
+    nr[stop.0] = 0;
+    nr[stop.1] = 0;
+    for l in [other.0, other.1] {
+        let scanned = targets[l] - nr[l];
+        nr[l] = targets[l] * (100 - percentage) / 100;
+        nr[l] -= nr[l].min(scanned);
+    }
+    true
 }
 
 fn int_sqrt(x: u64) -> u64 {

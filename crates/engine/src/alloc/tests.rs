@@ -1277,6 +1277,48 @@ fn boosted_kswapd_reclaims_without_swap_and_always_returns_the_boost() {
     );
 }
 
+/// 6.12 mm/vmscan.c:5733-5805 (`shrink_lruvec`): direct reclaim at DEF_PRIORITY scans
+/// its whole target even past nr_to_reclaim (proportional_reclaim); otherwise, past the
+/// goal, it stops when one side (anon or file) is done, or stops the smaller side and
+/// cuts the other to the share of its target the smaller one had left.
+#[test]
+fn shrink_lruvec_stops_proportionally_after_nr_to_reclaim() {
+    use super::reclaim::{ScanControl, proportional_reclaim_done};
+    let mut direct = ScanControl::new(Gfp::KERNEL, 0, ZoneType::Movable, 32, false, false);
+    let targets = [100, 20, 300, 60];
+    let mut nr = [50, 10, 150, 30];
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    assert_eq!(nr, [50, 10, 150, 30], "DEF_PRIORITY: keep scanning");
+    direct.priority = 6;
+    assert!(
+        proportional_reclaim_done(&mut nr, &targets, &direct, 10),
+        "goal not met"
+    );
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    // anon has 60 of 121 left (49%): stop anon; file keeps 51% of each target minus what
+    // it scanned: 153 - 150 and 30 - 30.
+    assert_eq!(nr, [0, 0, 3, 0]);
+    let mut nr = [80, 16, 150, 30];
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    // anon: 96 of 121 left = 79%: file keeps 21% of each target minus what it scanned.
+    assert_eq!(nr, [0, 0, 0, 0]);
+    let mut nr = [10, 2, 280, 56];
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    // file is the larger side: anon stops; 12 of 121 anon left = 9%, file 91% of target.
+    assert_eq!(nr, [0, 0, 273 - 20, 54 - 4]);
+    let mut nr = [0, 0, 280, 56];
+    assert!(
+        !proportional_reclaim_done(&mut nr, &targets, &direct, 40),
+        "anon done"
+    );
+    let kswapd = ScanControl::new(Gfp::KERNEL, 0, ZoneType::Movable, 32, true, false);
+    let mut nr = [0, 0, 280, 56];
+    assert!(
+        !proportional_reclaim_done(&mut nr, &targets, &kswapd, 40),
+        "kswapd too"
+    );
+}
+
 #[test]
 fn nofs_direct_reclaimer_is_throttled_for_at_most_hz() {
     let (mut k, _) = oom_ready(8192);
