@@ -681,6 +681,8 @@ impl Kernel {
     ) {
         let mut isolated = Vec::new();
         let mut skipped = Vec::new();
+        // Simplified: isolate_lru_folios() (mm/vmscan.c:1672-1762, 6.12) skips pages of
+        // ineligible zones without limit; here at most 4 × the batch are looked at.
         let mut budget = n * 4;
         while (isolated.len() as u64) < n && budget > 0 {
             budget -= 1;
@@ -1322,6 +1324,11 @@ impl Kernel {
     }
 
     /// While an allocating task loops: one tick, and kswapd rounds on every node.
+    ///
+    /// Simplified: this stands in for every wait of 6.12 reclaim — `reclaim_throttle()`
+    /// (VMSCAN_THROTTLE_NOPROGRESS/WRITEBACK/ISOLATED/CONGESTED, mm/vmscan.c:527-594),
+    /// `cond_resched()` and the slow path's `schedule_timeout` — none of which is modelled
+    /// (one CPU, no clock).
     pub(crate) fn background_pass(&mut self, sink: &mut dyn EventSink) {
         self.tick(sink);
         for node in 0..self.kswapd.len() {
