@@ -285,6 +285,10 @@ pub struct Kernel {
     /// The `static bool __warned` of `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)` in
     /// `__alloc_pages_noprof()` (mm/page_alloc.c:4832, 6.12): it fires once per boot.
     pub(crate) warned_order_too_large: bool,
+    /// The `__warned` flags of the other page-allocator `WARN_ON_ONCE`s (the
+    /// `__GFP_NOFAIL` checks of `__alloc_pages_slowpath` and `__alloc_pages_may_oom`),
+    /// by condition: each fires once per boot.
+    pub(crate) warned_once: SmallSet<&'static str>,
     pub(crate) sites: Vec<String>,
     pub(crate) stat: VmStat,
     /// Pages under writeback, completing at the next [`Kernel::tick`].
@@ -352,6 +356,7 @@ impl Kernel {
             next_vmalloc: VMALLOC_START,
             lockdep_reported: SmallSet::new(),
             warned_order_too_large: false,
+            warned_once: SmallSet::new(),
             sites: vec![String::new()],
             stat: VmStat::default(),
             writeback: Vec::new(),

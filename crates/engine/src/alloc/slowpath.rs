@@ -312,6 +312,10 @@ impl Kernel {
         // 6.12 (commit 903edea6): __GFP_NOFAIL sanity checks at the top.
         let pf_memalloc = cur.task.flags.contains(TaskFlags::PF_MEMALLOC);
         for (cond, expl) in rules::nofail_warnings(gfp, order, pf_memalloc) {
+            // WARN_ON_ONCE (mm/page_alloc.c:4309-4320, 6.12): once per boot.
+            if self.warned_once.insert(cond, ()).is_some() {
+                continue;
+            }
             emit(
                 sink,
                 AllocEvent::Warning {

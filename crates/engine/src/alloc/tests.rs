@@ -478,6 +478,31 @@ fn gfp_nofail_warnings_follow_6_12() {
     assert_eq!(conds, ["order > 1", "current->flags & PF_MEMALLOC"]);
 }
 
+/// 6.12 mm/page_alloc.c:4309-4320: the `__GFP_NOFAIL` checks are `WARN_ON_ONCE`, each with
+/// its own `__warned`: a second offending allocation prints only the check not yet fired.
+#[test]
+fn gfp_nofail_warnings_fire_once_per_boot() {
+    let mut k = kernel(0);
+    let mut t = Task::with_flags(100, "xfsaild", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    drain(&mut k, crate::mem::Zone::low_wmark_pages);
+    let warnings = |k: &mut Kernel, t: &mut Task, c: &mut ExecContext, gfp: Gfp, order| {
+        let (_, evs) = run(k, t, c, |k, cur, s| k.alloc_pages(cur, gfp, order, s));
+        evs.iter()
+            .filter_map(|e| match e {
+                AllocEvent::Warning { condition, .. } => Some(*condition),
+                _ => None,
+            })
+            .collect::<Vec<&str>>()
+    };
+    let first = warnings(&mut k, &mut t, &mut c, Gfp::KERNEL | Gfp::NOFAIL, 2);
+    assert_eq!(first, ["order > 1", "current->flags & PF_MEMALLOC"]);
+    let again = warnings(&mut k, &mut t, &mut c, Gfp::KERNEL | Gfp::NOFAIL, 2);
+    assert!(again.is_empty(), "{again:?}");
+    let atomic = warnings(&mut k, &mut t, &mut c, Gfp::ATOMIC | Gfp::NOFAIL, 0);
+    assert_eq!(atomic, ["!can_direct_reclaim"]);
+}
+
 #[test]
 fn costly_order_gfp_kernel_does_not_oom() {
     let (mut k, _) = oom_ready(0);
