@@ -272,7 +272,7 @@ fn nofs_scopes_of_ext4_and_xfs_rolls_skip_the_superblock_shrinker() {
 const HIGH_ORDER: &str = r"/*
  * title: order-2 GFP_KERNEL at the min watermark
  * machine: x86_64-64M
- * pressure: page_cache 60% (dirty 10%), anon 30%, slab_reclaimable 10%
+ * pressure: page_cache 10% (dirty 2%), anon 80%, slab_reclaimable 10%
  * free: min
  * swap: 16M
  * seed: 1

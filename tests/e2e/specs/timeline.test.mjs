@@ -54,7 +54,7 @@ function save() {
 }
 
 appTest('the timeline shows the whole run and its late markers before Run is pressed', async ({ page }) => {
-  // virtio_net_refill runs 4,508 steps; its only direct reclaim comes after step 1,000
+  // virtio_net_refill runs 4,897 steps; its only direct reclaim comes after step 1,000
   // (library_outcomes.rs: the deferred GFP_KERNEL refill).
   await waitForWholeRun(page);
   const tl = await timeline(page);
@@ -175,7 +175,7 @@ appTest('stepping works while a 100,000-step run is computed in the background',
 appTest('a bad edit keeps the computed run; a good edit or another scenario starts over', async ({ page }) => {
   await waitForWholeRun(page);
   const first = await timeline(page);
-  assert.equal(first.known, 4508);
+  assert.equal(first.known, 4897);
   // A parse error: diagnostics, and the timeline keeps the last good run.
   const editor = byTestId(page, 'editor');
   const good = await editor.inputValue();

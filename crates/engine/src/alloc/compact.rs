@@ -84,11 +84,15 @@ impl Kernel {
         if rules::costly(order) {
             let idx = self.fragmentation_index(zid, order);
             if (0..=EXTFRAG_THRESHOLD).contains(&idx) {
+                // compaction_suitable() (mm/compaction.c:2440-2442, 6.12) records
+                // COMPACT_NOT_SUITABLE_ZONE only for trace_mm_compaction_suitable and
+                // returns false; compaction_suit_allocation_order() then returns
+                // COMPACT_SKIPPED (:2502-2503), which is what compact_zone_order() sees.
                 return (
                     false,
-                    CompactResult::NotSuitableZone,
+                    CompactResult::Skipped,
                     format!(
-                        "fragmentation index {idx} ≤ extfrag_threshold {EXTFRAG_THRESHOLD}: failure is due to lack of memory, not fragmentation"
+                        "fragmentation index {idx} ≤ extfrag_threshold {EXTFRAG_THRESHOLD}: failure is due to lack of memory, not fragmentation (traced as COMPACT_NOT_SUITABLE_ZONE)"
                     ),
                 );
             }
@@ -227,7 +231,7 @@ impl Kernel {
         if !ok {
             return (res, 0, why);
         }
-        match self.migrate_for_block(zid, ac.order, ac.gfp, prio, sink) {
+        match self.migrate_for_block(zid, ac.order, ac.gfp, ac.migratetype, prio, sink) {
             Ok(migrated) => (
                 CompactResult::Success,
                 migrated,
@@ -242,14 +246,19 @@ impl Kernel {
 
     /// The migrate and free scanners reduced to their effect: choose the aligned block of
     /// `order` that needs the fewest migrations (only free or movable LRU pages; async
-    /// mode only in MOVABLE pageblocks; without `__GFP_FS` only anonymous pages, as
-    /// `isolate_migratepages_block` allows in GFP_NOFS context), move its pages to free
-    /// pages outside it, and let the block merge.
+    /// mode only in pageblocks [`suitable_migration_source`] accepts; without `__GFP_FS`
+    /// only anonymous pages outside the swap cache, as `isolate_migratepages_block`
+    /// allows in GFP_NOFS context),
+    /// move its pages to free pages outside it, and let the block merge.
+    ///
+    /// Simplified: no pageblock skip bits (`isolation_suitable`, `update_pageblock_skip`)
+    /// and no scanner positions; every aligned block is a candidate each time.
     fn migrate_for_block(
         &mut self,
         zid: ZoneId,
         order: u32,
         gfp: Gfp,
+        request_mt: MigrateType,
         prio: CompactPriority,
         sink: &mut dyn EventSink,
     ) -> Result<u64, String> {
@@ -262,9 +271,7 @@ impl Kernel {
         let mut fs_blocked = false;
         let mut b = start.next_multiple_of(size);
         while b + size <= end {
-            if prio == CompactPriority::Async
-                && z.pageblock_migratetype(Pfn(b)) != Some(MigrateType::Movable)
-            {
+            if !suitable_migration_source(prio, request_mt, z.pageblock_migratetype(Pfn(b))) {
                 b += size;
                 continue;
             }
@@ -276,8 +283,10 @@ impl Kernel {
                     PageState::Anon | PageState::AnonSwapCache | PageState::PageCacheClean
                         if self.meta_of(p).lru != 0 =>
                     {
-                        if !gfp.contains(Gfp::FS)
-                            && self.mem.page_state(Pfn(p)) == PageState::PageCacheClean
+                        // isolate_migratepages_block() (mm/compaction.c:1123-1128, 6.12):
+                        // without __GFP_FS only folios with no folio_mapping() migrate,
+                        // and a swap-cache folio has one (mm/util.c:852-853).
+                        if !gfp.contains(Gfp::FS) && self.mem.page_state(Pfn(p)) != PageState::Anon
                         {
                             fs_blocked = true;
                             ok = false;
@@ -310,7 +319,7 @@ impl Kernel {
                 AllocEvent::ReclaimSkip {
                     function: "isolate_migratepages_block",
                     what: "migrating page-cache pages",
-                    missing_flag: "__GFP_FS (only anonymous pages migrate in GFP_NOFS context)",
+                    missing_flag: "__GFP_FS (only anonymous pages outside the swap cache migrate in GFP_NOFS context)",
                     count: 0,
                 },
             );
@@ -319,9 +328,16 @@ impl Kernel {
             return Err(format!(
                 "no aligned order-{order} block holds only free and movable pages{}",
                 if prio == CompactPriority::Async {
-                    " in a MOVABLE pageblock (async mode)"
+                    if request_mt == MigrateType::Movable {
+                        " in a MOVABLE pageblock (async mode)".to_string()
+                    } else {
+                        format!(
+                            " in a pageblock of the request's migratetype {} (async mode)",
+                            request_mt.kernel_name()
+                        )
+                    }
                 } else {
-                    ""
+                    String::new()
                 }
             ));
         };
@@ -334,6 +350,22 @@ impl Kernel {
             .map_or(0, crate::mem::Zone::nr_free_pages);
         for _ in 0..budget {
             if targets.len() as u64 >= used {
+                break;
+            }
+            let Some(z) = self.mem.zone(zid) else {
+                break;
+            };
+            // suitable_migration_target() (mm/compaction.c:1414-1440, 6.12): only free
+            // pages in MOVABLE (or CMA) pageblocks, and no buddy block of the requested
+            // order or larger. The smallest MOVABLE block is what rmqueue() takes next.
+            let Some(o) = (0..order).find(|&o| !z.free_list_empty(o, MigrateType::Movable)) else {
+                break;
+            };
+            // __isolate_free_page() (mm/page_alloc.c:2902-2904): an order-0 check against
+            // _watermark[WMARK_MIN] + 2^order, as if the block were being allocated (the
+            // zone's own lowmem reserve, like highest_zoneidx 0, is 0).
+            let mark = z.min_wmark_pages() - z.watermark_boost() + (1u64 << o);
+            if !z.zone_watermark_ok(0, mark, z.zone_type(), ALLOC_CMA) {
                 break;
             }
             let Some(t) = self.mem.rmqueue(
@@ -393,4 +425,20 @@ impl Kernel {
         }
         Ok(migrated)
     }
+}
+
+/// `suitable_migration_source()` (mm/compaction.c:1395-1411, 6.12), for direct
+/// compaction: any pageblock outside async mode; in async mode a MOVABLE request scans
+/// only movable pageblocks (`is_migrate_movable`: MOVABLE or CMA, and there is no CMA
+/// here) and any other request only pageblocks of its own migratetype.
+/// (`pageblock_skip_persistent` concerns pageblock-order compound pages: none here.)
+fn suitable_migration_source(
+    prio: CompactPriority,
+    request_mt: MigrateType,
+    block_mt: Option<MigrateType>,
+) -> bool {
+    if prio != CompactPriority::Async {
+        return true;
+    }
+    block_mt == Some(request_mt)
 }

@@ -285,21 +285,7 @@ impl Kernel {
         sink: &mut dyn EventSink,
     ) -> Option<(u64, bool)> {
         if order > MAX_PAGE_ORDER {
-            // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)
-            if !gfp.contains(Gfp::NOWARN) {
-                emit(
-                    sink,
-                    AllocEvent::Warning {
-                        function: "__alloc_pages_noprof",
-                        condition: "order > MAX_PAGE_ORDER",
-                        text: format!(
-                            "WARNING: CPU: 0 PID: {} at mm/page_alloc.c:4724 __alloc_pages_noprof (order {order} > MAX_PAGE_ORDER {MAX_PAGE_ORDER})",
-                            cur.task.pid
-                        ),
-                    },
-                );
-            }
-            self.fail_event(cur, api, gfp, order, None, sink);
+            self.order_too_large(cur, api, gfp, order, sink);
             return None;
         }
         cur.kstack.push("__alloc_pages_noprof");
@@ -327,6 +313,52 @@ impl Kernel {
             }
             PageOutcome::Stopped => None,
         }
+    }
+
+    /// `if (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)) return NULL;` at the top of
+    /// `__alloc_pages_noprof()` (mm/page_alloc.c:4832, 6.12; the macro is in
+    /// mm/internal.h:51-60): one WARNING per boot unless `__GFP_NOWARN`, and NULL before
+    /// the slow path, so no `warn_alloc()` report.
+    fn order_too_large(
+        &mut self,
+        cur: &Current<'_>,
+        api: &'static str,
+        gfp: Gfp,
+        order: u32,
+        sink: &mut dyn EventSink,
+    ) {
+        if !gfp.contains(Gfp::NOWARN) && !self.warned_order_too_large {
+            self.warned_order_too_large = true;
+            emit(
+                sink,
+                AllocEvent::Warning {
+                    function: "__alloc_pages_noprof",
+                    condition: "order > MAX_PAGE_ORDER",
+                    text: format!(
+                        "{} — order {order} > MAX_PAGE_ORDER {MAX_PAGE_ORDER}",
+                        report::warn_on_once(
+                            cur.task.pid,
+                            "__alloc_pages_noprof",
+                            report::ORDER_TOO_LARGE_WARN_LINE,
+                            "order > MAX_PAGE_ORDER",
+                        )
+                    ),
+                },
+            );
+        }
+        self.stat.alloc_fail += 1;
+        emit(
+            sink,
+            AllocEvent::AllocFail {
+                api,
+                order,
+                gfp,
+                suppressed: Some(
+                    "order > MAX_PAGE_ORDER: __alloc_pages_noprof() returns NULL before the slow path, without warn_alloc()",
+                ),
+                report: Vec::new(),
+            },
+        );
     }
 
     /// Emits `alloc_fail` with `warn_alloc()`'s report unless suppressed.
@@ -525,10 +557,15 @@ impl Kernel {
             return None;
         }
         cur.kstack.push("__vmalloc_area_node");
-        let mut page_gfp = gfp | Gfp::NOWARN;
+        // __vmalloc_area_node() (mm/vmalloc.c:3699-3700, 6.12) adds __GFP_HIGHMEM to its
+        // gfp_mask, which its warn_alloc() calls print (:3757, :3785); only the page
+        // allocations get the extra __GFP_NOWARN (:3730). A caller's own __GFP_NOWARN
+        // therefore silences vmalloc's reports too.
+        let mut warn_gfp = gfp;
         if !gfp.intersects(Gfp(Gfp::DMA.0 | Gfp::DMA32.0)) {
-            page_gfp |= Gfp::HIGHMEM;
+            warn_gfp |= Gfp::HIGHMEM;
         }
+        let page_gfp = warn_gfp | Gfp::NOWARN;
         emit(
             sink,
             AllocEvent::GfpAdjust {
@@ -563,7 +600,7 @@ impl Kernel {
                 self.fail_event(
                     cur,
                     "vmalloc",
-                    page_gfp.without(Gfp::NOWARN),
+                    warn_gfp,
                     0,
                     Some(format!(
                         "vmalloc error: size {}, failed to allocate pages",
@@ -633,9 +670,12 @@ impl Kernel {
                 self.fail_event(
                     cur,
                     "vmalloc",
-                    gfp,
+                    warn_gfp,
                     0,
-                    Some(format!("vmalloc error: size {size}, failed to map pages")),
+                    Some(format!(
+                        "vmalloc error: size {}, failed to map pages",
+                        nr * PAGE_SIZE
+                    )),
                     sink,
                 );
             }

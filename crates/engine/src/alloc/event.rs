@@ -81,7 +81,9 @@ pub struct ZoneCheck {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CompactResult {
-    /// `COMPACT_NOT_SUITABLE_ZONE`: fragmentation index says "lack of memory".
+    /// `COMPACT_NOT_SUITABLE_ZONE`: fragmentation index says "lack of memory". In 6.12
+    /// only `trace_mm_compaction_suitable` sees it; `compact_zone_order()` returns
+    /// `COMPACT_SKIPPED` then (mm/compaction.c:2502-2503), so the engine never emits it.
     NotSuitableZone,
     /// `COMPACT_SKIPPED`: not enough free order-0 pages (reclaim first), or not allowed.
     Skipped,

@@ -160,12 +160,26 @@ pub(crate) struct Kswapd {
     pub(crate) sleeping: bool,
     /// Woken and not yet run to balance.
     pub(crate) woken: bool,
+    /// `pgdat->kswapd_order`: the highest order wakers asked for since the current or
+    /// last `balance_pgdat` run read it (and reset it to 0).
     pub(crate) order: u32,
+    /// `sc.order` of the running `balance_pgdat`: starts at the `kswapd_order` read at the
+    /// start of the run and drops to 0 once `compact_gap(order)` pages were reclaimed
+    /// (`kswapd_shrink_node`).
+    pub(crate) sc_order: u32,
     pub(crate) highest: Option<ZoneType>,
     pub(crate) failures: u32,
     /// Current `balance_pgdat` priority (0 = no balancing run in progress).
     pub(crate) priority: u32,
     pub(crate) run_reclaimed: u64,
+    /// balance_pgdat's `sc.no_cache_trim_mode` and `sc.cache_trim_mode_failed` for the
+    /// current run.
+    pub(crate) no_cache_trim_mode: bool,
+    pub(crate) cache_trim_mode_failed: bool,
+    /// balance_pgdat's `nr_boost_reclaim` and the `zone_boosts[]` it recorded when the
+    /// run started (subtracted from the zones' boosts when the run ends).
+    pub(crate) boost_reclaim: u64,
+    pub(crate) zone_boosts: Vec<(ZoneId, u64)>,
     /// PGDAT_DIRTY: the LRU tail is full of unqueued dirty pages.
     pub(crate) pgdat_dirty: bool,
     pub(crate) pgdat_writeback: bool,
@@ -205,6 +219,12 @@ pub struct KernelConfig {
     /// Scope save/restore semantics of the kernel version being modelled (vmalloc's
     /// internal NOFS/NOIO scope uses them).
     pub scope_semantics: ScopeSemantics,
+    /// The page cache's filesystem has `->writepage`, so kswapd's `pageout()` can write a
+    /// dirty page (f2fs in 6.12). `false` (the default) is ext4, XFS and btrfs in 6.12,
+    /// whose address_space_operations have no `writepage`: `pageout()` returns
+    /// PAGE_ACTIVATE (mm/vmscan.c:673-674) and only the flusher cleans their pages.
+    #[serde(default)]
+    pub fs_writepage: bool,
 }
 
 impl Default for KernelConfig {
@@ -217,6 +237,7 @@ impl Default for KernelConfig {
             flusher_batch: 256,
             dirty_background_pages: u64::MAX,
             scope_semantics: ScopeSemantics::Flags6_10,
+            fs_writepage: false,
         }
     }
 }
@@ -261,6 +282,13 @@ pub struct Kernel {
     pub(crate) allocations: U64Map<Allocation>,
     pub(crate) next_vmalloc: u64,
     pub(crate) lockdep_reported: SmallSet<String>,
+    /// The `static bool __warned` of `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)` in
+    /// `__alloc_pages_noprof()` (mm/page_alloc.c:4832, 6.12): it fires once per boot.
+    pub(crate) warned_order_too_large: bool,
+    /// The `__warned` flags of the other page-allocator `WARN_ON_ONCE`s (the
+    /// `__GFP_NOFAIL` checks of `__alloc_pages_slowpath` and `__alloc_pages_may_oom`),
+    /// by condition: each fires once per boot.
+    pub(crate) warned_once: SmallSet<&'static str>,
     pub(crate) sites: Vec<String>,
     pub(crate) stat: VmStat,
     /// Pages under writeback, completing at the next [`Kernel::tick`].
@@ -327,6 +355,8 @@ impl Kernel {
             allocations: U64Map::new(),
             next_vmalloc: VMALLOC_START,
             lockdep_reported: SmallSet::new(),
+            warned_order_too_large: false,
+            warned_once: SmallSet::new(),
             sites: vec![String::new()],
             stat: VmStat::default(),
             writeback: Vec::new(),

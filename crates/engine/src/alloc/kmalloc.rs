@@ -78,19 +78,7 @@ impl Kernel {
     ) -> Option<crate::mem::slab::ObjRef> {
         let plan = self.mem.slab.allocate_slab_plan(cache, gfp).ok()?;
         if let Some((bad, fixed)) = plan.fixed_flags {
-            emit(
-                sink,
-                AllocEvent::Warning {
-                    function: "kmalloc_fix_flags",
-                    condition: "flags & GFP_SLAB_BUG_MASK",
-                    text: format!(
-                        "Unexpected gfp: {} ({}). Fixing up to gfp: {}. Fix your code!",
-                        super::gfp_text(bad).split('(').next().unwrap_or_default(),
-                        super::gfp_names(bad),
-                        super::gfp_text(fixed)
-                    ),
-                },
-            );
+            kmalloc_fix_flags_warning(bad, fixed, sink);
         }
         cur.kstack
             .extend(["___slab_alloc", "new_slab", "allocate_slab"]);
@@ -323,6 +311,11 @@ impl Kernel {
             KmallocTarget::Large { order, gfp: large } => {
                 self.begin_call();
                 let eff = self.enter(cur, api, gfp, Some(size), order, None, sink);
+                // ___kmalloc_large_node() (mm/slub.c:4302-4303, 6.12) fixes the flags
+                // before alloc_pages(), printing as new_slab() does.
+                if let Some((bad, fixed)) = crate::mem::slab::kmalloc_fix_flags(gfp) {
+                    kmalloc_fix_flags_warning(bad, fixed, sink);
+                }
                 cur.kstack.clear();
                 cur.kstack
                     .extend(["__kmalloc_noprof", "__kmalloc_large_node_noprof"]);
@@ -543,4 +536,26 @@ impl Kernel {
         }
         (objs, pages)
     }
+}
+
+/// `kmalloc_fix_flags()` (mm/slab_common.c:1060-1070, 6.12): `pr_warn("Unexpected gfp: %#x
+/// (%pGg). Fixing up to gfp: %#x (%pGg). Fix your code!\n", invalid_mask, &invalid_mask,
+/// flags, &flags)`, then `dump_stack()` (the stack is not printed here: the event log and
+/// call stack show the caller).
+fn kmalloc_fix_flags_warning(bad: Gfp, fixed: Gfp, sink: &mut dyn EventSink) {
+    let names = |g: Gfp| crate::gfp::format::flag_names(g.0, super::layout());
+    emit(
+        sink,
+        AllocEvent::Warning {
+            function: "kmalloc_fix_flags",
+            condition: "flags & GFP_SLAB_BUG_MASK",
+            text: format!(
+                "Unexpected gfp: {:#x} ({}). Fixing up to gfp: {:#x} ({}). Fix your code!",
+                bad.0,
+                names(bad),
+                fixed.0,
+                names(fixed)
+            ),
+        },
+    );
 }

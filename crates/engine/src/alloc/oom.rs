@@ -96,7 +96,15 @@ impl Kernel {
         if !killed && !gfp.contains(Gfp::NOFAIL) {
             return (None, false, false);
         }
-        if !killed {
+        // WARN_ON_ONCE_GFP (mm/page_alloc.c:3725, 6.12): once per boot, not with
+        // __GFP_NOWARN.
+        if !killed
+            && !gfp.contains(Gfp::NOWARN)
+            && self
+                .warned_once
+                .insert("gfp_mask & __GFP_NOFAIL", ())
+                .is_none()
+        {
             emit(
                 sink,
                 AllocEvent::Warning {

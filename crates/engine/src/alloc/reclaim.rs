@@ -33,16 +33,40 @@ pub(crate) struct ScanControl {
     pub(crate) nr_reclaimed: u64,
     pub(crate) stats: ReclaimStats,
     pub(crate) skip_noio: u64,
+    /// Swap-cache anon pages kept because `may_enter_fs()` fails without `__GFP_IO`.
+    pub(crate) skip_noio_swapcache: u64,
     pub(crate) skip_noswap: u64,
     pub(crate) skip_no_swap_space_lists: bool,
     pub(crate) skip_dirty_direct: u64,
     pub(crate) skip_dirty_kswapd: u64,
     pub(crate) skip_fs_shrinker: u64,
     pub(crate) skip_nowrite: u64,
+    /// Dirty file pages kswapd would have written but whose mapping has no `writepage`.
+    pub(crate) skip_no_writepage: u64,
+    /// `sc->nr.unqueued_dirty` and `sc->nr.file_taken` of the current `shrink_node` pass
+    /// (reset at its start, mm/vmscan.c:5982, 6.12).
+    pub(crate) nr_unqueued_dirty: u64,
+    pub(crate) nr_file_taken: u64,
+    /// `sc->may_deactivate` (DEACTIVATE_ANON, DEACTIVATE_FILE) of the current pass.
+    pub(crate) may_deactivate: [bool; 2],
+    /// `sc->force_deactivate`: both lists may be deactivated (do_try_to_free_pages'
+    /// retry).
+    pub(crate) force_deactivate: bool,
+    /// `sc->skipped_deactivate`: an active list was not aged for lack of may_deactivate.
+    pub(crate) skipped_deactivate: bool,
+    /// `sc->cache_trim_mode` of the current pass, `sc->no_cache_trim_mode`,
+    /// `sc->cache_trim_mode_failed`.
+    pub(crate) cache_trim_mode: bool,
+    pub(crate) no_cache_trim_mode: bool,
+    pub(crate) cache_trim_mode_failed: bool,
+    /// Some pass left the anon LRU alone because of cache_trim_mode.
+    pub(crate) skip_cache_trim: bool,
+    /// Some pass left the anon LRU alone because `!sc->may_swap` (boosted kswapd).
+    pub(crate) skip_may_swap: bool,
 }
 
 impl ScanControl {
-    fn new(
+    pub(crate) fn new(
         gfp: Gfp,
         order: u32,
         reclaim_idx: ZoneType,
@@ -64,12 +88,24 @@ impl ScanControl {
             nr_reclaimed: 0,
             stats: ReclaimStats::default(),
             skip_noio: 0,
+            skip_noio_swapcache: 0,
             skip_noswap: 0,
             skip_no_swap_space_lists: false,
             skip_dirty_direct: 0,
             skip_dirty_kswapd: 0,
             skip_fs_shrinker: 0,
             skip_nowrite: 0,
+            skip_no_writepage: 0,
+            nr_unqueued_dirty: 0,
+            nr_file_taken: 0,
+            may_deactivate: [false; 2],
+            force_deactivate: false,
+            skipped_deactivate: false,
+            cache_trim_mode: false,
+            no_cache_trim_mode: false,
+            cache_trim_mode_failed: false,
+            skip_cache_trim: false,
+            skip_may_swap: false,
         }
     }
 }
@@ -157,21 +193,55 @@ impl Kernel {
             false,
             self.cfg.laptop_mode,
         );
+        // do_try_to_free_pages() (mm/vmscan.c:6279-6381, 6.12).
+        let mut memcg_full_walk = false;
         loop {
-            self.shrink_zones(&mut sc, ac, Some(&mut *cur), sink);
-            if self.stopped() {
-                return 0;
+            loop {
+                self.shrink_zones(&mut sc, ac, Some(&mut *cur), sink);
+                if self.stopped() {
+                    return 0;
+                }
+                if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.compaction_ready {
+                    break;
+                }
+                if sc.priority < DEF_PRIORITY - 2 {
+                    sc.may_writepage = true;
+                }
+                if sc.priority == 0 {
+                    break;
+                }
+                sc.priority -= 1;
             }
-            if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.compaction_ready {
+            if sc.nr_reclaimed > 0 || sc.compaction_ready {
                 break;
             }
-            if sc.priority < DEF_PRIORITY - 2 {
-                sc.may_writepage = true;
-            }
-            if sc.priority == 0 {
+            // Nothing reclaimed: 6.12 walks the priorities again, first with
+            // memcg_full_walk (:6348-6352; with only the root cgroup the walk is the same),
+            // then, if an active list was left unaged, with force_deactivate
+            // (:6363-6368). The memcg_low_skipped retry (:6371-6377) needs memory.low
+            // protection, which is not modelled.
+            let retry = if !memcg_full_walk {
+                memcg_full_walk = true;
+                "do_try_to_free_pages (nothing reclaimed; retry: memcg_full_walk)"
+            } else if sc.skipped_deactivate {
+                sc.force_deactivate = true;
+                sc.skipped_deactivate = false;
+                "do_try_to_free_pages (nothing reclaimed, an active list was not aged; retry: force_deactivate)"
+            } else {
                 break;
-            }
-            sc.priority -= 1;
+            };
+            sc.stats.reclaimed = sc.nr_reclaimed;
+            emit(
+                sink,
+                AllocEvent::ReclaimResult {
+                    function: retry,
+                    priority: sc.priority,
+                    stats: sc.stats,
+                    progress: false,
+                },
+            );
+            sc.priority = DEF_PRIORITY;
+            self.stat.allocstall += 1;
         }
         self.stat.pgscan_direct += sc.stats.scanned;
         self.stat.pgsteal_direct += sc.nr_reclaimed;
@@ -210,6 +280,27 @@ impl Kernel {
         if sc.skip_noio > 0 {
             skip("swap out anon page (add_to_swap)", "__GFP_IO", sc.skip_noio);
         }
+        if sc.skip_noio_swapcache > 0 {
+            skip(
+                "write a swap-cache anon page (pageout → swap_writepage)",
+                "__GFP_IO (may_enter_fs)",
+                sc.skip_noio_swapcache,
+            );
+        }
+        if sc.skip_may_swap {
+            skip(
+                "scanning the anon LRU (get_scan_count: SCAN_FILE)",
+                "!sc->may_swap (boosted kswapd reclaim neither swaps nor writes)",
+                0,
+            );
+        }
+        if sc.skip_cache_trim {
+            skip(
+                "scanning the anon LRU (get_scan_count: SCAN_FILE)",
+                "cache_trim_mode: inactive file >> priority > 0 and the file LRU needs no deactivation",
+                0,
+            );
+        }
         if sc.skip_no_swap_space_lists {
             skip(
                 "scanning the anon LRU (get_scan_count: SCAN_FILE)",
@@ -236,6 +327,13 @@ impl Kernel {
                 "pageout dirty file page by kswapd",
                 "page not yet PG_reclaim or node not PGDAT_DIRTY",
                 sc.skip_dirty_kswapd,
+            );
+        }
+        if sc.skip_no_writepage > 0 {
+            skip(
+                "pageout dirty file page by kswapd (PAGE_ACTIVATE, left to the flusher)",
+                "mapping->a_ops->writepage (ext4/XFS/btrfs have none in 6.12)",
+                sc.skip_no_writepage,
             );
         }
         if sc.skip_nowrite > 0 {
@@ -418,18 +516,11 @@ impl Kernel {
         sink: &mut dyn EventSink,
     ) {
         let before = sc.nr_reclaimed;
+        sc.nr_unqueued_dirty = 0;
+        sc.nr_file_taken = 0;
         let sizes = self.eligible_lru(node, sc.reclaim_idx);
         let anon = sizes[LruList::InactiveAnon as usize] + sizes[LruList::ActiveAnon as usize];
-        let file = sizes[LruList::InactiveFile as usize] + sizes[LruList::ActiveFile as usize];
-        let (free, high): (u64, u64) = self.mem.node(node).map_or((0, 0), |n| {
-            n.zones()
-                .iter()
-                .filter(|z| z.zone_type() <= sc.reclaim_idx)
-                .fold((0, 0), |(f, h), z| {
-                    (f + z.nr_free_pages(), h + z.high_wmark_pages())
-                })
-        });
-        let file_is_tiny = file + free <= high && anon > 0;
+        let file_is_tiny = self.prepare_scan_control(node, sc);
         let swap_free = self.swap_free();
         let balance = rules::scan_balance(
             sc.may_swap,
@@ -437,9 +528,16 @@ impl Kernel {
             sc.priority,
             self.cfg.swappiness,
             file_is_tiny,
+            sc.cache_trim_mode,
         );
         if balance == ScanBalance::File && anon > 0 {
-            sc.skip_no_swap_space_lists = true;
+            if !sc.may_swap {
+                sc.skip_may_swap = true;
+            } else if swap_free > 0 {
+                sc.skip_cache_trim = true;
+            } else {
+                sc.skip_no_swap_space_lists = true;
+            }
         }
         let sw = u64::from(self.cfg.swappiness.min(200));
         let mut nr = [0u64; 4];
@@ -454,6 +552,7 @@ impl Kernel {
             };
         }
         let node_idx = usize::from(node);
+        let targets = nr;
         while nr[LruList::InactiveAnon as usize] > 0
             || nr[LruList::ActiveFile as usize] > 0
             || nr[LruList::InactiveFile as usize] > 0
@@ -466,8 +565,11 @@ impl Kernel {
                 nr[l as usize] -= n;
                 match l {
                     LruList::ActiveAnon | LruList::ActiveFile => {
-                        if self.inactive_is_low(node, sc.reclaim_idx, l.inactive()) {
+                        // shrink_list() (mm/vmscan.c:2209-2217, 6.12).
+                        if sc.may_deactivate[usize::from(l.is_file())] {
                             self.shrink_active_list(node_idx, l, n, sc);
+                        } else {
+                            sc.skipped_deactivate = true;
                         }
                     }
                     LruList::InactiveAnon | LruList::InactiveFile => {
@@ -478,25 +580,72 @@ impl Kernel {
                     }
                 }
             }
-            if !sc.kswapd && sc.nr_reclaimed >= sc.nr_to_reclaim {
+            if !proportional_reclaim_done(&mut nr, &targets, sc, sc.nr_reclaimed - before) {
                 break;
             }
         }
         // Age the anon list even when not scanning it (can_age_anon_pages).
-        if swap_free > 0 && self.inactive_is_low(node, sc.reclaim_idx, LruList::InactiveAnon) {
+        if swap_free > 0 && self.inactive_is_low(node, LruList::InactiveAnon) {
             self.shrink_active_list(node_idx, LruList::ActiveAnon, SWAP_CLUSTER_MAX, sc);
         }
         self.shrink_slab(sc, cur, sink);
-        if sc.nr_reclaimed > before
+        // shrink_node() (mm/vmscan.c:6024-6026, 6.12), once per pass: "Allow kswapd to
+        // start writing pages during reclaim" when every file page taken was dirty and
+        // not queued for writeback (also when no file page was taken: 0 == 0).
+        if sc.kswapd
+            && sc.nr_unqueued_dirty == sc.nr_file_taken
             && let Some(k) = self.kswapd.get_mut(node_idx)
         {
-            k.failures = 0;
+            k.pgdat_dirty = true;
+        }
+        if sc.nr_reclaimed > before {
+            if let Some(k) = self.kswapd.get_mut(node_idx) {
+                k.failures = 0;
+            }
+        } else if sc.cache_trim_mode {
+            // mm/vmscan.c:6076-6079 (6.12).
+            sc.cache_trim_mode_failed = true;
         }
     }
 
-    /// `inactive_is_low()`: inactive × ratio < active, ratio = int_sqrt(10 × GiB) or 1.
-    fn inactive_is_low(&self, node: u16, idx: ZoneType, inactive: LruList) -> bool {
-        let s = self.eligible_lru(node, idx);
+    /// The part of `prepare_scan_control()` (mm/vmscan.c:2277-2382, 6.12) this model
+    /// has: `may_deactivate` from `inactive_is_low()` of the node's lists (no refaults
+    /// are modelled, so only the ratio decides) unless `force_deactivate`;
+    /// `cache_trim_mode` when `NR_INACTIVE_FILE >> priority` is non-zero and the file
+    /// lists need no deactivation; and returns `file_is_tiny`: the node's file pages plus
+    /// its free pages are at most the sum of its zones' high watermarks, the anon lists
+    /// need no deactivation and `NR_INACTIVE_ANON >> priority` is non-zero.
+    fn prepare_scan_control(&self, node: u16, sc: &mut ScanControl) -> bool {
+        sc.may_deactivate = if sc.force_deactivate {
+            [true, true]
+        } else {
+            [
+                self.inactive_is_low(node, LruList::InactiveAnon),
+                self.inactive_is_low(node, LruList::InactiveFile),
+            ]
+        };
+        let lru = self.eligible_lru(node, ZoneType::Movable);
+        let inactive_file = lru[LruList::InactiveFile as usize];
+        sc.cache_trim_mode =
+            inactive_file >> sc.priority > 0 && !sc.may_deactivate[1] && !sc.no_cache_trim_mode;
+        let file = inactive_file + lru[LruList::ActiveFile as usize];
+        let (free, high): (u64, u64) = self.mem.node(node).map_or((0, 0), |n| {
+            n.zones()
+                .iter()
+                .filter(|z| z.managed_pages() > 0)
+                .fold((0, 0), |(f, h), z| {
+                    (f + z.nr_free_pages(), h + z.high_wmark_pages())
+                })
+        });
+        file + free <= high
+            && !sc.may_deactivate[0]
+            && lru[LruList::InactiveAnon as usize] >> sc.priority > 0
+    }
+
+    /// `inactive_is_low()` (mm/vmscan.c:2251-2268, 6.12): inactive × ratio < active,
+    /// ratio = int_sqrt(10 × GiB) or 1, over the node's whole lruvec (all zones).
+    fn inactive_is_low(&self, node: u16, inactive: LruList) -> bool {
+        let s = self.eligible_lru(node, ZoneType::Movable);
         let ina = s[inactive as usize];
         let act = s[inactive.active() as usize];
         let gb = (ina + act) >> 18;
@@ -532,6 +681,8 @@ impl Kernel {
     ) {
         let mut isolated = Vec::new();
         let mut skipped = Vec::new();
+        // Simplified: isolate_lru_folios() (mm/vmscan.c:1672-1762, 6.12) skips pages of
+        // ineligible zones without limit; here at most 4 × the batch are looked at.
         let mut budget = n * 4;
         while (isolated.len() as u64) < n && budget > 0 {
             budget -= 1;
@@ -575,14 +726,12 @@ impl Kernel {
                 return;
             }
         }
+        sc.nr_unqueued_dirty += unqueued_dirty;
+        sc.nr_file_taken += file_taken;
+        // shrink_inactive_list() (mm/vmscan.c:2011-2012, 6.12), per batch:
+        // wakeup_flusher_threads(WB_REASON_VMSCAN) when every page taken is unqueued dirty.
         if file_taken > 0 && unqueued_dirty == file_taken {
-            // wakeup_flusher_threads(WB_REASON_VMSCAN); kswapd also flags the node dirty.
             self.flusher_woken = true;
-            if sc.kswapd
-                && let Some(k) = self.kswapd.get_mut(node)
-            {
-                k.pgdat_dirty = true;
-            }
         }
     }
 
@@ -648,8 +797,15 @@ impl Kernel {
                 if let Some(m) = self.meta_mut(pfn) {
                     m.owner = 0;
                 }
-                // pageout() → swap_writepage(): may_enter_fs() holds for swap cache
-                // with __GFP_IO; the swap device completes synchronously (zram-like).
+                // shrink_folio_list() (mm/vmscan.c:1378-1381, 6.12): a dirty folio is
+                // written only if may_enter_fs(), which for swap cache needs __GFP_IO
+                // (mm/vmscan.c:1030-1044); a swap-cache page added by an earlier pass
+                // is kept by a GFP_NOIO reclaimer. The swap device completes
+                // synchronously (zram-like).
+                if !rules::may_enter_fs(sc.gfp, true, false) {
+                    sc.skip_noio_swapcache += 1;
+                    return Fate::Keep;
+                }
                 if !sc.may_writepage {
                     sc.skip_nowrite += 1;
                     return Fate::Keep;
@@ -677,6 +833,13 @@ impl Kernel {
                 if !rules::may_enter_fs(sc.gfp, false, false) || !sc.may_writepage {
                     sc.skip_nowrite += 1;
                     return Fate::Keep;
+                }
+                // pageout() (mm/vmscan.c:673-674, 6.12): "if (mapping->a_ops->writepage ==
+                // NULL) return PAGE_ACTIVATE;" — ext4, XFS and btrfs.
+                if !self.cfg.fs_writepage {
+                    sc.skip_no_writepage += 1;
+                    sc.stats.dirty_activated += 1;
+                    return Fate::Activate;
                 }
                 // pageout(): writeback starts; the folio stays PG_reclaim on the list.
                 let _ = self.mem.set_state(Pfn(pfn), PageState::Writeback);
@@ -871,21 +1034,57 @@ impl Kernel {
             };
         }
         let highest = k.highest.unwrap_or(ZoneType::Movable);
-        let order = k.order;
-        let priority = if k.priority == 0 {
+        // kswapd() (mm/vmscan.c:7239-7242, 6.12) reads pgdat->kswapd_order and resets it
+        // to 0 before balance_pgdat(); within the run, sc.order is the run's own.
+        let order = if k.priority == 0 { k.order } else { k.sc_order };
+        let mut priority = if k.priority == 0 {
             DEF_PRIORITY
         } else {
             k.priority
         };
+        // balance_pgdat() (mm/vmscan.c:6892-6901, 6.12): the run's reclaim boost and each
+        // zone's boost at its start.
+        let zone_boosts: Vec<(ZoneId, u64)> = if k.priority == 0 {
+            self.mem.node(node).map_or_else(Vec::new, |n| {
+                n.zones()
+                    .iter()
+                    .filter(|z| z.zone_type() <= highest && z.managed_pages() > 0)
+                    .map(|z| (z.id(), z.watermark_boost()))
+                    .filter(|&(_, b)| b > 0)
+                    .collect()
+            })
+        } else {
+            k.zone_boosts.clone()
+        };
+        let mut boost = if k.priority == 0 {
+            zone_boosts.iter().map(|&(_, b)| b).sum()
+        } else {
+            k.boost_reclaim
+        };
+        // "If the pgdat is imbalanced then ignore boosting and preserve the watermarks
+        // for a later time and restart" (mm/vmscan.c:6943-6947).
+        let balanced_before = self.pgdat_balanced(node, order, highest);
+        if !balanced_before && boost > 0 {
+            boost = 0;
+            priority = DEF_PRIORITY;
+        }
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.woken = false;
             if k.priority == 0 {
                 k.run_reclaimed = 0;
+                k.sc_order = k.order;
+                k.order = 0;
+                k.no_cache_trim_mode = false;
+                k.cache_trim_mode_failed = false;
+                k.zone_boosts = zone_boosts;
             }
+            k.boost_reclaim = boost;
             k.priority = priority;
         }
-        if self.pgdat_balanced(node, order, highest) {
-            return self.kswapd_finish(node, 0, true, sink);
+        // "If boosting is not active then only reclaim if there are no eligible zones"
+        // (:6954-6955): goto out.
+        if boost == 0 && balanced_before {
+            return self.kswapd_finish(node, 0, true, true, sink);
         }
         let nr_to_reclaim: u64 = self.mem.node(node).map_or(0, |n| {
             n.zones()
@@ -903,9 +1102,13 @@ impl Kernel {
             self.cfg.laptop_mode,
         );
         sc.priority = priority;
+        // "Do not writeback or swap pages for boosted reclaim" (mm/vmscan.c:6967-6968).
+        sc.may_writepage = !self.cfg.laptop_mode && boost == 0;
+        sc.may_swap = boost == 0;
         if priority < DEF_PRIORITY - 2 {
             sc.may_writepage = true;
         }
+        sc.no_cache_trim_mode = self.kswapd.get(idx).is_some_and(|k| k.no_cache_trim_mode);
         self.shrink_node(node, &mut sc, None, sink);
         self.report_skips(&sc, "shrink_folio_list", sink);
         sc.stats.reclaimed = sc.nr_reclaimed;
@@ -921,17 +1124,46 @@ impl Kernel {
         self.stat.pgscan_kswapd += sc.stats.scanned;
         self.stat.pgsteal_kswapd += sc.nr_reclaimed;
         let reclaimed = sc.nr_reclaimed;
-        let raise_priority = sc.nr_scanned < nr_to_reclaim;
-        let balanced = self.pgdat_balanced(node, order, highest);
+        let run_before = self.kswapd.get(idx).map_or(0, |k| k.run_reclaimed);
+        let (raise_priority, next_order) = rules::kswapd_shrink_node_end(
+            order,
+            sc.nr_scanned,
+            reclaimed,
+            run_before,
+            nr_to_reclaim,
+        );
+        // "Limit the priority of boosting to avoid reclaim writeback" (:6958-6959).
+        let raise_priority = raise_priority && !(boost > 0 && priority == DEF_PRIORITY - 2);
+        let balanced = self.pgdat_balanced(node, next_order, highest);
+        let boost_left = boost - boost.min(reclaimed);
+        // "If reclaim made no progress for a boost, stop reclaim" (:7020-7028).
+        let boost_stuck = boost_left > 0 && reclaimed == 0;
         if let Some(k) = self.kswapd.get_mut(idx) {
             k.run_reclaimed += reclaimed;
+            k.sc_order = next_order;
+            k.boost_reclaim = boost_left;
+            k.cache_trim_mode_failed |= sc.cache_trim_mode_failed;
             if raise_priority || reclaimed == 0 {
                 k.priority = k.priority.saturating_sub(1);
             }
+            // balance_pgdat() (mm/vmscan.c:7034-7042, 6.12): "Restart only if it went
+            // through the priority loop all the way, but cache_trim_mode didn't work."
+            if !balanced
+                && k.priority < 1
+                && k.run_reclaimed == 0
+                && !k.no_cache_trim_mode
+                && k.cache_trim_mode_failed
+            {
+                k.no_cache_trim_mode = true;
+                k.priority = DEF_PRIORITY;
+            }
         }
-        let end = balanced || self.kswapd.get(idx).is_none_or(|k| k.priority < 1);
-        if end {
-            return self.kswapd_finish(node, reclaimed, balanced, sink);
+        // The next round's "goto out" when balanced without boost, or the loop's end.
+        if balanced && boost_left == 0 {
+            return self.kswapd_finish(node, reclaimed, true, true, sink);
+        }
+        if boost_stuck || self.kswapd.get(idx).is_none_or(|k| k.priority < 1) {
+            return self.kswapd_finish(node, reclaimed, balanced, false, sink);
         }
         let failures = self.kswapd.get(idx).map_or(0, |k| k.failures);
         emit(
@@ -953,11 +1185,14 @@ impl Kernel {
         }
     }
 
+    /// The end of `balance_pgdat()`: `via_out` when it jumped to `out` (balanced), else
+    /// the priority loop ended and a run that reclaimed nothing counts a failure.
     fn kswapd_finish(
         &mut self,
         node: u16,
         reclaimed: u64,
         balanced: bool,
+        via_out: bool,
         sink: &mut dyn EventSink,
     ) -> KswapdStep {
         let idx = usize::from(node);
@@ -968,29 +1203,29 @@ impl Kernel {
                 sleeping: true,
             };
         };
-        if k.run_reclaimed == 0 && !balanced {
+        if k.run_reclaimed == 0 && !via_out {
             k.failures += 1;
         }
-        let (order, priority, failures) = (k.order, k.priority, k.failures);
+        // The order balance_pgdat() stopped reclaiming at (its return value).
+        let (order, priority, failures) = (k.sc_order, k.priority, k.failures);
         k.priority = 0;
         k.sleeping = true;
         k.woken = false;
-        k.order = 0;
+        k.sc_order = 0;
         k.highest = None;
         if balanced {
             // clear_pgdat_congested(): the node is balanced again.
             k.pgdat_dirty = false;
             k.pgdat_writeback = false;
         }
-        if balanced {
-            // Boosted reclaim done: zero the boost.
-            if let Some(n) = self.mem.node(node) {
-                let ids: Vec<ZoneId> = n.zones().iter().map(crate::mem::Zone::id).collect();
-                for id in ids {
-                    if let Some(z) = self.mem.zone_mut(id) {
-                        z.clear_watermark_boost();
-                    }
-                }
+        // "If reclaim was boosted, account for the reclaim done in this pass"
+        // (mm/vmscan.c:7050-7063, 6.12): every run, balanced or not, takes the boosts it
+        // recorded at its start off the zones (boosts added since then stay).
+        let zone_boosts = std::mem::take(&mut k.zone_boosts);
+        k.boost_reclaim = 0;
+        for (id, b) in zone_boosts {
+            if let Some(z) = self.mem.zone_mut(id) {
+                z.watermark_boost -= z.watermark_boost.min(b);
             }
         }
         emit(
@@ -1089,6 +1324,11 @@ impl Kernel {
     }
 
     /// While an allocating task loops: one tick, and kswapd rounds on every node.
+    ///
+    /// Simplified: this stands in for every wait of 6.12 reclaim — `reclaim_throttle()`
+    /// (VMSCAN_THROTTLE_NOPROGRESS/WRITEBACK/ISOLATED/CONGESTED, mm/vmscan.c:527-594),
+    /// `cond_resched()` and the slow path's `schedule_timeout` — none of which is modelled
+    /// (one CPU, no clock).
     pub(crate) fn background_pass(&mut self, sink: &mut dyn EventSink) {
         self.tick(sink);
         for node in 0..self.kswapd.len() {
@@ -1099,6 +1339,55 @@ impl Kernel {
             }
         }
     }
+}
+
+/// The end of each `shrink_lruvec()` round (mm/vmscan.c:5733-5805, 6.12): keep scanning
+/// until `nr_to_reclaim` pages came off this lruvec, and always for direct reclaim at
+/// DEF_PRIORITY (proportional_reclaim); past the goal, stop if the file or the anon
+/// side has nothing left to scan, else stop the smaller side and cut the other to the
+/// share of its target the smaller one had left. Returns false to stop the loop.
+pub(crate) fn proportional_reclaim_done(
+    nr: &mut [u64; 4],
+    targets: &[u64; 4],
+    sc: &ScanControl,
+    lru_reclaimed: u64,
+) -> bool {
+    let proportional_reclaim = !sc.kswapd && sc.priority == DEF_PRIORITY;
+    if lru_reclaimed < sc.nr_to_reclaim || proportional_reclaim {
+        return true;
+    }
+    let (ia, aa, ifl, af) = (
+        LruList::InactiveAnon as usize,
+        LruList::ActiveAnon as usize,
+        LruList::InactiveFile as usize,
+        LruList::ActiveFile as usize,
+    );
+    let nr_file = nr[ifl] + nr[af];
+    let nr_anon = nr[ia] + nr[aa];
+    if nr_file == 0 || nr_anon == 0 {
+        return false;
+    }
+    let (stop, other, percentage) = if nr_file > nr_anon {
+        (
+            (ia, aa),
+            (ifl, af),
+            nr_anon * 100 / (targets[ia] + targets[aa] + 1),
+        )
+    } else {
+        (
+            (ifl, af),
+            (ia, aa),
+            nr_file * 100 / (targets[ifl] + targets[af] + 1),
+        )
+    };
+    nr[stop.0] = 0;
+    nr[stop.1] = 0;
+    for l in [other.0, other.1] {
+        let scanned = targets[l] - nr[l];
+        nr[l] = targets[l] * (100 - percentage) / 100;
+        nr[l] -= nr[l].min(scanned);
+    }
+    true
 }
 
 fn int_sqrt(x: u64) -> u64 {

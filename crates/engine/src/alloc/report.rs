@@ -488,6 +488,10 @@ pub fn slowpath_nofail_warn_line(condition: &str) -> u32 {
     }
 }
 
+/// mm/page_alloc.c line (Linux 6.12.117) of `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)`
+/// in `__alloc_pages_noprof()`.
+pub const ORDER_TOO_LARGE_WARN_LINE: u32 = 4832;
+
 /// mm/page_alloc.c line (Linux 6.12.117) of `WARN_ON_ONCE_GFP(gfp_mask & __GFP_NOFAIL, ...)`
 /// in `__alloc_pages_may_oom`, reached when `out_of_memory()` made no progress.
 pub const MAY_OOM_NOFAIL_WARN_LINE: u32 = 3725;

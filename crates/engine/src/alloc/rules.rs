@@ -407,7 +407,9 @@ pub enum ScanBalance {
     Fract,
 }
 
-/// Decide the anon/file balance.
+/// Decide the anon/file balance (`get_scan_count()`, mm/vmscan.c:2402-2446, 6.12):
+/// no swap → SCAN_FILE; priority 0 → SCAN_EQUAL; `file_is_tiny` → SCAN_ANON;
+/// `cache_trim_mode` → SCAN_FILE; else SCAN_FRACT.
 #[must_use]
 pub fn scan_balance(
     may_swap: bool,
@@ -415,6 +417,7 @@ pub fn scan_balance(
     priority: u32,
     swappiness: u32,
     file_is_tiny: bool,
+    cache_trim_mode: bool,
 ) -> ScanBalance {
     if !may_swap || swap_free == 0 {
         ScanBalance::File
@@ -422,6 +425,8 @@ pub fn scan_balance(
         ScanBalance::Equal
     } else if file_is_tiny {
         ScanBalance::Anon
+    } else if cache_trim_mode {
+        ScanBalance::File
     } else {
         ScanBalance::Fract
     }
@@ -457,6 +462,27 @@ pub fn warn_alloc_suppressed(gfp: Gfp, has_managed_dma: bool) -> Option<&'static
 #[must_use]
 pub const fn need_reclaim(gfp: Gfp, pf_memalloc: bool) -> bool {
     gfp.contains(Gfp::DIRECT_RECLAIM) && !pf_memalloc && !gfp.contains(Gfp::NOLOCKDEP)
+}
+
+/// The end of `kswapd_shrink_node()` (mm/vmscan.c:6813-6817, 6.12) and its use in
+/// `balance_pgdat()` (:6996-6997): `order` drops to 0 once the run's `sc.nr_reclaimed`
+/// (`run_before` + this round's `reclaimed`) reaches `compact_gap(order)`, and the
+/// priority is not raised when `max(nr_scanned, reclaimed) >= nr_to_reclaim`.
+/// Returns (raise_priority, next sc.order).
+#[must_use]
+pub fn kswapd_shrink_node_end(
+    order: u32,
+    nr_scanned: u64,
+    reclaimed: u64,
+    run_before: u64,
+    nr_to_reclaim: u64,
+) -> (bool, u32) {
+    let next_order = if order > 0 && run_before + reclaimed >= compact_gap(order) {
+        0
+    } else {
+        order
+    };
+    (nr_scanned.max(reclaimed) < nr_to_reclaim, next_order)
 }
 
 #[cfg(test)]
@@ -708,10 +734,25 @@ mod tests {
 
     #[test]
     fn scan_balance_cases() {
-        assert_eq!(scan_balance(true, 0, 5, 60, false), ScanBalance::File);
-        assert_eq!(scan_balance(true, 10, 0, 60, false), ScanBalance::Equal);
-        assert_eq!(scan_balance(true, 10, 3, 60, true), ScanBalance::Anon);
-        assert_eq!(scan_balance(true, 10, 3, 60, false), ScanBalance::Fract);
+        assert_eq!(
+            scan_balance(true, 0, 5, 60, false, false),
+            ScanBalance::File
+        );
+        assert_eq!(
+            scan_balance(true, 10, 0, 60, false, true),
+            ScanBalance::Equal
+        );
+        assert_eq!(scan_balance(true, 10, 3, 60, true, true), ScanBalance::Anon);
+        assert_eq!(
+            scan_balance(true, 10, 3, 60, false, false),
+            ScanBalance::Fract
+        );
+        // mm/vmscan.c:2442-2446 (6.12): "If there is enough inactive page cache, we do
+        // not reclaim anything from the anonymous working right now."
+        assert_eq!(
+            scan_balance(true, 10, 3, 60, false, true),
+            ScanBalance::File
+        );
     }
 
     #[test]

@@ -312,6 +312,10 @@ impl Kernel {
         // 6.12 (commit 903edea6): __GFP_NOFAIL sanity checks at the top.
         let pf_memalloc = cur.task.flags.contains(TaskFlags::PF_MEMALLOC);
         for (cond, expl) in rules::nofail_warnings(gfp, order, pf_memalloc) {
+            // WARN_ON_ONCE (mm/page_alloc.c:4309-4320, 6.12): once per boot.
+            if self.warned_once.insert(cond, ()).is_some() {
+                continue;
+            }
             emit(
                 sink,
                 AllocEvent::Warning {
@@ -440,7 +444,12 @@ impl Kernel {
                 }
                 let (reserve, rwhy) = glue::gfp_pfmemalloc_flags(gfp, cur.task, cur.ctx);
                 if reserve.0 != 0 {
-                    alloc_flags = AllocFlags(reserve.0 | (alloc_flags.0 & AllocFlags::KSWAPD.0));
+                    // mm/page_alloc.c:4455-4457 (6.12): the reserve flags keep ALLOC_CMA
+                    // for movable requests, and ALLOC_KSWAPD.
+                    alloc_flags = AllocFlags(
+                        crate::gfp::rules::gfp_to_alloc_flags_cma(gfp, reserve).0
+                            | (alloc_flags.0 & AllocFlags::KSWAPD.0),
+                    );
                     if first {
                         emit(
                             sink,

@@ -144,7 +144,9 @@ fn oom_ready(swap: u64) -> (Kernel, u32) {
     k.add_process(4242, "hog", 0, false);
     let total = k.machine().totalram_pages();
     k.give_anon_pages(4242, total, &mut NullSink);
-    drain(&mut k, |z| z.min_wmark_pages() / 2);
+    // Half the min watermark without the boost the drain's fallbacks add (kswapd takes a
+    // boost back when its run ends, balance_pgdat in mm/vmscan.c:7050-7063).
+    drain(&mut k, |z| (z.min_wmark_pages() - z.watermark_boost()) / 2);
     (k, 4242)
 }
 
@@ -366,6 +368,33 @@ fn pf_memalloc_never_reenters_direct_reclaim() {
     )));
 }
 
+/// 6.12 mm/page_alloc.c:4455-4457: `alloc_flags = gfp_to_alloc_flags_cma(gfp_mask,
+/// reserve_flags) | (alloc_flags & ALLOC_KSWAPD)`: a movable request granted the
+/// reserves keeps ALLOC_CMA.
+#[test]
+fn reserve_flags_keep_alloc_cma_for_movable_requests() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 1);
+    let mut t = Task::with_flags(100, "kswapd0", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::HIGHUSER_MOVABLE, 0, s)
+    });
+    let retry = evs
+        .iter()
+        .find_map(|e| match e {
+            AllocEvent::Freelist {
+                attempt: super::event::Attempt::Retry,
+                alloc_flags,
+                ..
+            } => Some(*alloc_flags),
+            _ => None,
+        })
+        .expect("retry attempt");
+    assert!(retry.contains(AllocFlags::NO_WATERMARKS), "{retry:?}");
+    assert!(retry.contains(AllocFlags::CMA), "{retry:?}");
+}
+
 #[test]
 fn pf_memalloc_uses_all_reserves() {
     let mut k = kernel(0);
@@ -447,6 +476,31 @@ fn gfp_nofail_warnings_follow_6_12() {
         })
         .collect();
     assert_eq!(conds, ["order > 1", "current->flags & PF_MEMALLOC"]);
+}
+
+/// 6.12 mm/page_alloc.c:4309-4320: the `__GFP_NOFAIL` checks are `WARN_ON_ONCE`, each with
+/// its own `__warned`: a second offending allocation prints only the check not yet fired.
+#[test]
+fn gfp_nofail_warnings_fire_once_per_boot() {
+    let mut k = kernel(0);
+    let mut t = Task::with_flags(100, "xfsaild", TaskFlags::PF_MEMALLOC);
+    let mut c = proc_ctx();
+    drain(&mut k, crate::mem::Zone::low_wmark_pages);
+    let warnings = |k: &mut Kernel, t: &mut Task, c: &mut ExecContext, gfp: Gfp, order| {
+        let (_, evs) = run(k, t, c, |k, cur, s| k.alloc_pages(cur, gfp, order, s));
+        evs.iter()
+            .filter_map(|e| match e {
+                AllocEvent::Warning { condition, .. } => Some(*condition),
+                _ => None,
+            })
+            .collect::<Vec<&str>>()
+    };
+    let first = warnings(&mut k, &mut t, &mut c, Gfp::KERNEL | Gfp::NOFAIL, 2);
+    assert_eq!(first, ["order > 1", "current->flags & PF_MEMALLOC"]);
+    let again = warnings(&mut k, &mut t, &mut c, Gfp::KERNEL | Gfp::NOFAIL, 2);
+    assert!(again.is_empty(), "{again:?}");
+    let atomic = warnings(&mut k, &mut t, &mut c, Gfp::ATOMIC | Gfp::NOFAIL, 0);
+    assert_eq!(atomic, ["!can_direct_reclaim"]);
 }
 
 #[test]
@@ -714,6 +768,143 @@ fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
     )));
 }
 
+/// Every page an order-0 page: even pfns unreclaimable kernel pages, odd pfns clean page
+/// cache on the inactive file list; then page cache freed (oldest first) until each zone
+/// has `free` pages. Reclaim frees only order-0 pages whose buddies stay in use.
+fn interleaved_page_cache(k: &mut Kernel, free: impl Fn(&crate::mem::Zone) -> u64) {
+    let mut cache = Vec::new();
+    for zid in zones(k) {
+        while let Some(p) = k.machine_mut().rmqueue(
+            zid,
+            0,
+            MigrateType::Movable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        ) {
+            if p.0 % 2 == 1 {
+                cache.push(p.0);
+            }
+        }
+    }
+    cache.sort_unstable();
+    for &p in &cache {
+        k.machine_mut()
+            .set_state(Pfn(p), PageState::PageCacheClean)
+            .expect("page cache");
+        k.lru_add(p, super::kernel::LruList::InactiveFile);
+    }
+    for p in cache {
+        let zid = k.zone_of(p).expect("zone");
+        let z = k.machine().zone(zid).expect("zone");
+        if z.nr_free_pages() < free(z) {
+            k.release_page(p, &mut NullSink);
+        }
+    }
+}
+
+/// 6.12 mm/vmscan.c:6813-6814 `kswapd_shrink_node()`: "If twice the allocation size has
+/// been reclaimed then recheck watermarks only at order-0"; balance_pgdat() returns the
+/// order it stopped at. A node that cannot be balanced at order 3 (no page can merge) is
+/// balanced at order 0 and kswapd sleeps instead of scanning down to priority 1.
+#[test]
+fn kswapd_drops_to_order_0_after_compact_gap_pages() {
+    let mut k = kernel(0);
+    interleaved_page_cache(&mut k, crate::mem::Zone::min_wmark_pages);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let _ = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::ATOMIC | Gfp::NOWARN, 3, s)
+    });
+    assert!(k.kswapd_pending(0), "order-3 wakeup");
+    let mut sink: Vec<Event> = Vec::new();
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let rounds: Vec<(u32, u32, bool, bool)> = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(AllocEvent::Kswapd {
+                order,
+                priority,
+                balanced,
+                sleeping,
+                ..
+            }) => Some((*order, *priority, *balanced, *sleeping)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rounds.first().map(|r| r.0), Some(3), "{rounds:?}");
+    let last = *rounds.last().expect("rounds");
+    assert_eq!((last.0, last.2, last.3), (0, true, true), "{rounds:?}");
+    assert!(
+        !k.pgdat_balanced(0, 3, ZoneType::Movable),
+        "still no order-3 block"
+    );
+    assert!(last.1 > 1, "stopped long before priority 1: {rounds:?}");
+    assert_eq!(k.kswapd[0].failures, 0);
+}
+
+/// 6.12 mm/vmscan.c:673-674 `pageout()`: `if (mapping->a_ops->writepage == NULL) return
+/// PAGE_ACTIVATE;` — ext4, XFS and btrfs have no `writepage` in 6.12
+/// (fs/ext4/inode.c, fs/xfs/xfs_aops.c, fs/btrfs/inode.c), so kswapd never writes their
+/// dirty pages; the flusher (`wakeup_flusher_threads(WB_REASON_VMSCAN)`) cleans them.
+#[test]
+fn kswapd_leaves_dirty_pages_of_a_filesystem_without_writepage_to_the_flusher() {
+    let mut k = dirty_machine(30);
+    assert!(!k.config().fs_writepage, "the 6.12 default: ext4/XFS/btrfs");
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let mut sink: Vec<Event> = Vec::new();
+    for _ in 0..12 {
+        let _ = run(&mut k, &mut t, &mut c, |k, cur, s| {
+            k.alloc_pages(cur, Gfp::ATOMIC, 0, s)
+        });
+        let mut steps = 0;
+        while k.kswapd_pending(0) && steps < 100 {
+            k.run_kswapd(0, &mut sink);
+            steps += 1;
+        }
+    }
+    let evs: Vec<&AllocEvent> = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let written: u64 = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ReclaimResult { stats, .. } => Some(stats.file_written),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(written, 0, "kswapd's pageout() never writes");
+    let activated: u64 = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ReclaimSkip {
+                missing_flag,
+                count,
+                ..
+            } if missing_flag.starts_with("mapping->a_ops->writepage") => Some(*count),
+            _ => None,
+        })
+        .sum();
+    assert!(
+        activated > 0,
+        "PAGE_ACTIVATE for tagged pages on a PGDAT_DIRTY node"
+    );
+    let mut sink: Vec<Event> = Vec::new();
+    k.tick(&mut sink);
+    assert!(
+        sink.iter().any(
+            |e| matches!(e, Event::Alloc(AllocEvent::Writeback { started, .. }) if *started > 0)
+        ),
+        "the flusher writes them"
+    );
+}
+
 fn dirty_machine(cache_pct: u32) -> Kernel {
     let mut k = kernel(0);
     k.apply_pressure(
@@ -757,6 +948,8 @@ fn reclaim_of_dirty_pages_wakes_the_flusher() {
 #[test]
 fn kswapd_writes_dirty_pages_once_the_node_is_flagged_dirty() {
     let mut k = dirty_machine(30);
+    // A filesystem with ->writepage (f2fs in 6.12).
+    k.cfg.fs_writepage = true;
     let mut t = nofs_task();
     let mut c = proc_ctx();
     let mut sink: Vec<Event> = Vec::new();
@@ -792,6 +985,362 @@ fn kswapd_writes_dirty_pages_once_the_node_is_flagged_dirty() {
     assert!(
         written > 0,
         "kswapd's pageout() wrote tagged pages on a PGDAT_DIRTY node"
+    );
+}
+
+/// kswapd's shrink_node() pass over an inactive file list whose tail holds `dirty` dirty
+/// pages followed by `clean` clean ones; returns PGDAT_DIRTY afterwards.
+fn kswapd_pass_sets_pgdat_dirty(dirty: u64, clean: u64) -> bool {
+    let mut k = kernel(0);
+    let zid = zones(&k)[1];
+    for i in 0..dirty + clean {
+        let p = k
+            .machine_mut()
+            .rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                &mut NullSink,
+            )
+            .expect("page");
+        let state = if i < dirty {
+            PageState::PageCacheDirty
+        } else {
+            PageState::PageCacheClean
+        };
+        k.machine_mut().set_state(p, state).expect("state");
+        k.lru_add(p.0, super::kernel::LruList::InactiveFile);
+    }
+    let mut sc =
+        super::reclaim::ScanControl::new(Gfp::KERNEL, 0, ZoneType::Movable, u64::MAX, true, false);
+    sc.priority = 0;
+    k.shrink_node(0, &mut sc, None, &mut NullSink);
+    assert_eq!(sc.nr_file_taken, dirty + clean);
+    k.kswapd[0].pgdat_dirty
+}
+
+/// 6.12 mm/vmscan.c:6024-6026: shrink_node() sets PGDAT_DIRTY once per pass when
+/// `sc->nr.unqueued_dirty == sc->nr.file_taken`, summed over the pass's batches
+/// (mm/vmscan.c:2028-2033), not after any one all-dirty batch of 32.
+#[test]
+fn pgdat_dirty_is_decided_per_shrink_node_pass() {
+    assert!(
+        !kswapd_pass_sets_pgdat_dirty(32, 64),
+        "one all-dirty batch, then clean pages: not flagged"
+    );
+    assert!(
+        kswapd_pass_sets_pgdat_dirty(96, 0),
+        "every file page taken was dirty"
+    );
+}
+
+/// A direct reclaimer's shrink_node() pass at priority 0 over 64 swap-cache anon pages
+/// (added to swap by an earlier pass that could not write them); returns pages reclaimed.
+fn reclaim_swap_cache_pages(gfp: Gfp) -> u64 {
+    let mut k = kernel(1024);
+    let zid = zones(&k)[1];
+    for _ in 0..64 {
+        let p = k
+            .machine_mut()
+            .rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                &mut NullSink,
+            )
+            .expect("page");
+        k.machine_mut()
+            .set_state(p, PageState::AnonSwapCache)
+            .expect("state");
+        k.lru_add(p.0, super::kernel::LruList::InactiveAnon);
+    }
+    let mut sc =
+        super::reclaim::ScanControl::new(gfp, 0, ZoneType::Movable, u64::MAX, false, false);
+    sc.priority = 0;
+    k.shrink_node(0, &mut sc, None, &mut NullSink);
+    sc.nr_reclaimed
+}
+
+/// 6.12 mm/vmscan.c:1378-1379: a dirty folio is written only `if (may_enter_fs(folio,
+/// sc->gfp_mask))`, and may_enter_fs() (mm/vmscan.c:1030-1044) refuses swap cache
+/// without __GFP_IO: GFP_NOIO reclaim keeps swap-cache anon pages, GFP_NOFS writes them.
+#[test]
+fn noio_reclaim_does_not_write_swap_cache_pages() {
+    assert_eq!(reclaim_swap_cache_pages(Gfp::NOIO), 0);
+    assert_eq!(reclaim_swap_cache_pages(Gfp::NOFS), 64);
+}
+
+/// Puts `n` pages of `zone` (index in [`zones`]) in `state` on `list`.
+fn lru_pages(k: &mut Kernel, zone: usize, n: u64, state: PageState, list: super::kernel::LruList) {
+    let zid = zones(k)[zone];
+    for _ in 0..n {
+        let p = k
+            .machine_mut()
+            .rmqueue(
+                zid,
+                0,
+                MigrateType::Movable,
+                AllocFlags::NO_WATERMARKS,
+                &mut NullSink,
+            )
+            .expect("page");
+        k.machine_mut().set_state(p, state).expect("state");
+        k.lru_add(p.0, list);
+    }
+}
+
+/// 6.12 mm/vmscan.c:2336-2341 (prepare_scan_control) and :2442-2446 (get_scan_count):
+/// with `NR_INACTIVE_FILE >> priority` non-zero and no need to deactivate file pages,
+/// cache_trim_mode scans only the file LRU; once inactive file is low against active
+/// (`inactive_is_low`, mm/vmscan.c:2251-2268), DEACTIVATE_FILE ends it.
+#[test]
+fn cache_trim_mode_leaves_anon_alone_while_inactive_file_is_plentiful() {
+    use super::kernel::LruList;
+    let scan = |inactive_file: u64, active_file: u64| {
+        let mut k = kernel(4096);
+        lru_pages(&mut k, 1, 2048, PageState::Anon, LruList::InactiveAnon);
+        lru_pages(
+            &mut k,
+            1,
+            inactive_file,
+            PageState::PageCacheClean,
+            LruList::InactiveFile,
+        );
+        lru_pages(
+            &mut k,
+            1,
+            active_file,
+            PageState::PageCacheClean,
+            LruList::ActiveFile,
+        );
+        let mut sc = super::reclaim::ScanControl::new(
+            Gfp::KERNEL,
+            0,
+            ZoneType::Movable,
+            1 << 20,
+            false,
+            false,
+        );
+        sc.priority = 6;
+        let mut sink: Vec<Event> = Vec::new();
+        k.shrink_node(0, &mut sc, None, &mut sink);
+        (
+            sc.cache_trim_mode,
+            sc.stats.anon_swapped,
+            sc.skip_cache_trim,
+        )
+    };
+    assert_eq!(scan(2048, 1024), (true, 0, true), "SCAN_FILE");
+    let (trim, swapped, _) = scan(512, 1024);
+    assert!(!trim && swapped > 0, "SCAN_FRACT swaps anon: {swapped}");
+}
+
+/// 6.12 mm/vmscan.c:7034-7042 (balance_pgdat): "Restart only if it went through the
+/// priority loop all the way, but cache_trim_mode didn't work", with no_cache_trim_mode.
+/// kswapd balancing the DMA zone, whose only reclaimable pages are anonymous, while the
+/// node's inactive file pages (which cache_trim_mode counts) are all in DMA32.
+#[test]
+fn kswapd_restarts_without_cache_trim_mode_when_it_reclaimed_nothing() {
+    use super::kernel::LruList;
+    let mut k = kernel(4096);
+    lru_pages(
+        &mut k,
+        1,
+        8192,
+        PageState::PageCacheClean,
+        LruList::InactiveFile,
+    );
+    lru_pages(&mut k, 0, 2048, PageState::Anon, LruList::InactiveAnon);
+    let dma = zones(&k)[0];
+    drain(&mut k, |z| {
+        if z.id() == dma {
+            z.min_wmark_pages()
+        } else {
+            z.nr_free_pages()
+        }
+    });
+    let mut sink: Vec<Event> = Vec::new();
+    k.wakeup_kswapd(0, Gfp::KERNEL, 0, ZoneType::Dma, false, &mut sink);
+    assert!(k.kswapd_pending(0));
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let priorities: Vec<u32> = sink
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(AllocEvent::ReclaimResult { priority, .. }) => Some(*priority),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        &priorities[..13],
+        &[12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 12],
+        "{priorities:?}"
+    );
+    assert!(
+        k.vmstat().pswpout > 0,
+        "the restarted loop swaps: {priorities:?}"
+    );
+    assert_eq!(k.kswapd[0].failures, 0);
+}
+
+/// 6.12 mm/vmscan.c:6348-6368 `do_try_to_free_pages()`: after a priority walk that
+/// reclaimed nothing it walks again (memcg_full_walk), and if an active list was left
+/// unaged for lack of may_deactivate (`shrink_list`, :2209-2217) once more with
+/// force_deactivate. Here a GFP_DMA request's only eligible pages are on the DMA zone's
+/// active file list, while the node's inactive file list (in DMA32) is not low.
+#[test]
+fn direct_reclaim_retries_with_force_deactivate() {
+    use super::kernel::LruList;
+    let mut k = kernel(0);
+    lru_pages(
+        &mut k,
+        1,
+        2048,
+        PageState::PageCacheClean,
+        LruList::InactiveFile,
+    );
+    lru_pages(
+        &mut k,
+        0,
+        1024,
+        PageState::PageCacheClean,
+        LruList::ActiveFile,
+    );
+    let dma = zones(&k)[0];
+    drain(
+        &mut k,
+        |z| if z.id() == dma { 0 } else { z.nr_free_pages() },
+    );
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::DMA | Gfp::NORETRY, 0, s)
+    });
+    let results: Vec<(&str, bool)> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::ReclaimResult {
+                function, progress, ..
+            } => Some((*function, *progress)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[0].0.contains("memcg_full_walk"), "{results:?}");
+    assert!(results[1].0.contains("force_deactivate"), "{results:?}");
+    assert_eq!(
+        results[2],
+        ("try_to_free_pages", true),
+        "the third walk reclaims"
+    );
+}
+
+/// 6.12 mm/vmscan.c:6943-6968 and :7050-7063 (balance_pgdat): a boosted kswapd on a
+/// balanced node still reclaims, but neither swaps nor writes (`may_swap` and
+/// `may_writepage` off while `nr_boost_reclaim`), and every run takes the boost it
+/// recorded at its start off the zone, balanced or not.
+#[test]
+fn boosted_kswapd_reclaims_without_swap_and_always_returns_the_boost() {
+    use super::kernel::LruList;
+    let boost_dma32 = |k: &mut Kernel, b: u64| {
+        let id = zones(k)[1];
+        k.machine_mut().zone_mut(id).expect("zone").watermark_boost = b;
+    };
+    let mut k = kernel(4096);
+    lru_pages(&mut k, 1, 2048, PageState::Anon, LruList::InactiveAnon);
+    lru_pages(
+        &mut k,
+        1,
+        16384,
+        PageState::PageCacheClean,
+        LruList::InactiveFile,
+    );
+    boost_dma32(&mut k, 64);
+    assert!(
+        k.pgdat_balanced(0, 0, ZoneType::Movable),
+        "balanced even with the boost"
+    );
+    let mut sink: Vec<Event> = Vec::new();
+    k.wakeup_kswapd(0, Gfp::KERNEL, 0, ZoneType::Movable, false, &mut sink);
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    let st = k.vmstat();
+    assert!(st.pgsteal_kswapd >= 64, "boosted reclaim: {st:?}");
+    assert_eq!(st.pswpout, 0, "no swap while boosted");
+    assert_eq!(
+        k.machine()
+            .zone(zones(&k)[1])
+            .expect("zone")
+            .watermark_boost(),
+        0
+    );
+
+    // Unbalanced and nothing reclaimable: the run fails, and still returns the boost.
+    let mut k = kernel(0);
+    boost_dma32(&mut k, 64);
+    drain(&mut k, crate::mem::Zone::min_wmark_pages);
+    k.wakeup_kswapd(0, Gfp::KERNEL, 0, ZoneType::Movable, false, &mut sink);
+    let mut steps = 0;
+    while k.kswapd_pending(0) && steps < 100 {
+        k.run_kswapd(0, &mut sink);
+        steps += 1;
+    }
+    assert_eq!(k.kswapd[0].failures, 1);
+    assert_eq!(
+        k.machine()
+            .zone(zones(&k)[1])
+            .expect("zone")
+            .watermark_boost(),
+        0
+    );
+}
+
+/// 6.12 mm/vmscan.c:5733-5805 (`shrink_lruvec`): direct reclaim at DEF_PRIORITY scans
+/// its whole target even past nr_to_reclaim (proportional_reclaim); otherwise, past the
+/// goal, it stops when one side (anon or file) is done, or stops the smaller side and
+/// cuts the other to the share of its target the smaller one had left.
+#[test]
+fn shrink_lruvec_stops_proportionally_after_nr_to_reclaim() {
+    use super::reclaim::{ScanControl, proportional_reclaim_done};
+    let mut direct = ScanControl::new(Gfp::KERNEL, 0, ZoneType::Movable, 32, false, false);
+    let targets = [100, 20, 300, 60];
+    let mut nr = [50, 10, 150, 30];
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    assert_eq!(nr, [50, 10, 150, 30], "DEF_PRIORITY: keep scanning");
+    direct.priority = 6;
+    assert!(
+        proportional_reclaim_done(&mut nr, &targets, &direct, 10),
+        "goal not met"
+    );
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    // anon has 60 of 121 left (49%): stop anon; file keeps 51% of each target minus what
+    // it scanned: 153 - 150 and 30 - 30.
+    assert_eq!(nr, [0, 0, 3, 0]);
+    let mut nr = [80, 16, 150, 30];
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    // anon: 96 of 121 left = 79%: file keeps 21% of each target minus what it scanned.
+    assert_eq!(nr, [0, 0, 0, 0]);
+    let mut nr = [10, 2, 280, 56];
+    assert!(proportional_reclaim_done(&mut nr, &targets, &direct, 40));
+    // file is the larger side: anon stops; 12 of 121 anon left = 9%, file 91% of target.
+    assert_eq!(nr, [0, 0, 273 - 20, 54 - 4]);
+    let mut nr = [0, 0, 280, 56];
+    assert!(
+        !proportional_reclaim_done(&mut nr, &targets, &direct, 40),
+        "anon done"
+    );
+    let kswapd = ScanControl::new(Gfp::KERNEL, 0, ZoneType::Movable, 32, true, false);
+    let mut nr = [0, 0, 280, 56];
+    assert!(
+        !proportional_reclaim_done(&mut nr, &targets, &kswapd, 40),
+        "kswapd too"
     );
 }
 
@@ -836,10 +1385,373 @@ fn compaction_migrates_movable_pages_to_build_a_block() {
     });
     assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
     assert!(evs.iter().any(|e| matches!(e, AllocEvent::Compaction { result: CompactResult::Success, migrated, .. } if *migrated > 0)));
+    // Unmovable order-3: compaction is tried before reclaim (the async attempt finds no
+    // UNMOVABLE pageblock to scan; see async_compaction_scans_pageblocks_of_the_request_migratetype).
+    let k = kinds(&evs);
+    let first = |kind| k.iter().position(|x| *x == kind).unwrap_or(usize::MAX);
+    assert!(
+        first("compaction") < first("direct_reclaim"),
+        "unmovable order-3: compaction first: {k:?}"
+    );
+}
+
+/// Every page taken as an order-0 page of `mt` (so pageblocks are claimed for `mt`), made
+/// an anonymous LRU page, then every other page freed: half free, nothing contiguous, and
+/// no free page outside `mt` pageblocks.
+fn fragmented_anon_in(k: &mut Kernel, mt: MigrateType) {
+    fragmented_in(k, mt, PageState::Anon);
+}
+
+/// [`fragmented_anon_in`] with pages in `state`.
+fn fragmented_in(k: &mut Kernel, mt: MigrateType, state: PageState) {
+    let mut taken = Vec::new();
+    for zid in zones(k) {
+        while let Some(p) =
+            k.machine_mut()
+                .rmqueue(zid, 0, mt, AllocFlags::NO_WATERMARKS, &mut NullSink)
+        {
+            taken.push(p.0);
+        }
+    }
+    for &p in &taken {
+        k.machine_mut().set_state(Pfn(p), state).expect("anon");
+        k.lru_add(p, super::kernel::LruList::ActiveAnon);
+    }
+    for p in taken {
+        if p % 2 == 0 {
+            k.release_page(p, &mut NullSink);
+        }
+    }
+}
+
+/// Like [`fragmented_in`] in the odd pageblocks (claimed for `mt`); the even pageblocks
+/// stay MOVABLE and hold unmovable kernel pages with every other page free: the
+/// migration targets `suitable_migration_target()` accepts.
+fn fragmented_in_with_targets(k: &mut Kernel, mt: MigrateType, state: PageState) {
+    use crate::mem::PAGEBLOCK_ORDER;
+    let odd = |p: u64| (p >> PAGEBLOCK_ORDER) % 2 == 1;
+    for zid in zones(k) {
+        let mut all = Vec::new();
+        while let Some(p) = k.machine_mut().rmqueue(
+            zid,
+            0,
+            MigrateType::Movable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        ) {
+            all.push(p.0);
+        }
+        let (lru, kernel): (Vec<u64>, Vec<u64>) = all.into_iter().partition(|&p| odd(p));
+        for &p in &lru {
+            k.machine_mut()
+                .free_pages(Pfn(p), 0, &mut NullSink)
+                .expect("free");
+        }
+        let mut taken = Vec::new();
+        for _ in 0..lru.len() {
+            let Some(p) =
+                k.machine_mut()
+                    .rmqueue(zid, 0, mt, AllocFlags::NO_WATERMARKS, &mut NullSink)
+            else {
+                break;
+            };
+            taken.push(p.0);
+        }
+        for &p in &taken {
+            k.machine_mut().set_state(Pfn(p), state).expect("state");
+            k.lru_add(p, super::kernel::LruList::ActiveAnon);
+        }
+        for p in taken {
+            if p % 2 == 0 {
+                k.release_page(p, &mut NullSink);
+            }
+        }
+        for p in kernel {
+            if p % 2 == 0 {
+                k.machine_mut()
+                    .free_pages(Pfn(p), 0, &mut NullSink)
+                    .expect("free");
+            }
+        }
+    }
+}
+
+fn first_async_compaction(evs: &[AllocEvent]) -> Option<(CompactResult, u64, String)> {
+    evs.iter().find_map(|e| match e {
+        AllocEvent::Compaction {
+            function: "compact_zone_order",
+            priority: super::event::CompactPriority::Async,
+            result,
+            migrated,
+            why,
+            ..
+        } => Some((*result, *migrated, why.clone())),
+        _ => None,
+    })
+}
+
+/// 6.12 mm/compaction.c:1395-1411 `suitable_migration_source()`: async direct compaction
+/// for a non-movable request scans pageblocks of the request's own migratetype
+/// (`block_mt == cc->migratetype`), and a MOVABLE request only movable pageblocks.
+#[test]
+fn async_compaction_scans_pageblocks_of_the_request_migratetype() {
+    // GFP_KERNEL (UNMOVABLE) order-3 with movable pages in UNMOVABLE pageblocks: async
+    // compaction may migrate them.
+    let mut k = kernel(0);
+    fragmented_in_with_targets(&mut k, MigrateType::Unmovable, PageState::Anon);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 3, s)
+    });
+    assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
+    let (res, migrated, why) = first_async_compaction(&evs).expect("async compaction");
+    assert_eq!(res, CompactResult::Success, "{why}");
+    assert!(migrated > 0);
+
+    // The same request with the movable pages in MOVABLE pageblocks: async mode skips
+    // them (block_mt != cc->migratetype); only sync compaction may use them.
+    let mut k = kernel(0);
+    fragmented_in_with_targets(&mut k, MigrateType::Movable, PageState::Anon);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 3, s)
+    });
+    assert!(r.addr.is_some(), "{:#?}", kinds(&evs));
+    let (res, _, why) = first_async_compaction(&evs).expect("async compaction");
+    assert_eq!(res, CompactResult::Complete, "{why}");
+    assert!(why.contains("Unmovable"), "{why}");
+    assert!(evs.iter().any(|e| matches!(e, AllocEvent::Compaction { priority, result: CompactResult::Success, .. } if *priority != super::event::CompactPriority::Async)));
+
+    // A MOVABLE costly request: async mode scans MOVABLE pageblocks only.
+    let mut k = kernel(0);
+    fragmented_anon_in(&mut k, MigrateType::Unmovable);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::HIGHUSER_MOVABLE, 4, s)
+    });
+    let (res, _, why) = first_async_compaction(&evs).expect("async compaction");
+    assert_eq!(res, CompactResult::Complete, "{why}");
+    assert!(why.contains("MOVABLE pageblock"), "{why}");
+}
+
+/// 6.12 mm/compaction.c:1127-1128 `if (!(cc->gfp_mask & __GFP_FS) && mapping) goto
+/// isolate_fail_put;` with mm/util.c:852-853 (`folio_mapping()` of a swap-cache folio is
+/// its swap address space): GFP_NOFS compaction does not migrate swap-cache anon pages.
+#[test]
+fn nofs_compaction_does_not_migrate_swap_cache_pages() {
+    let migrated = |state: PageState, gfp: Gfp| -> u64 {
+        let mut k = kernel(0);
+        fragmented_in_with_targets(&mut k, MigrateType::Unmovable, state);
+        let (mut t, mut c) = (nofs_task(), proc_ctx());
+        let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+            k.alloc_pages(cur, gfp | Gfp::NORETRY, 3, s)
+        });
+        evs.iter()
+            .map(|e| match e {
+                AllocEvent::Compaction { migrated, .. } => *migrated,
+                _ => 0,
+            })
+            .sum()
+    };
+    assert_eq!(migrated(PageState::AnonSwapCache, Gfp::NOFS), 0);
+    assert!(migrated(PageState::AnonSwapCache, Gfp::KERNEL) > 0);
+    assert!(migrated(PageState::Anon, Gfp::NOFS) > 0);
+}
+
+/// 6.12 mm/compaction.c:1414-1440 `suitable_migration_target()`: compaction's free
+/// scanner takes migration targets only from MOVABLE (or CMA) pageblocks; it never claims
+/// or steals another pageblock as an allocation's fallback would.
+#[test]
+fn compaction_targets_come_only_from_movable_pageblocks() {
+    let mut k = kernel(0);
+    // Movable pages in UNMOVABLE pageblocks, every other page free: the only free pages
+    // are in UNMOVABLE pageblocks too.
+    fragmented_anon_in(&mut k, MigrateType::Unmovable);
+    let blocks_before = k
+        .machine()
+        .zone(zones(&k)[1])
+        .expect("zone")
+        .pageblock_counts();
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 3, s)
+    });
+    let whys: Vec<&str> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::Compaction {
+                function: "compact_zone_order",
+                why,
+                ..
+            } => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!whys.is_empty());
+    assert!(
+        whys.iter()
+            .all(|w| w.starts_with("not enough free migration targets")),
+        "{whys:?}"
+    );
     assert_eq!(
-        count(&evs, "direct_reclaim"),
-        0,
-        "unmovable order-3: compaction first"
+        k.machine()
+            .zone(zones(&k)[1])
+            .expect("zone")
+            .pageblock_counts(),
+        blocks_before,
+        "no pageblock changed type"
+    );
+}
+
+/// 6.12 mm/compaction.c:2436-2442 and :2502-2503: when the fragmentation index says the
+/// failure is lack of memory, `compaction_suitable()` only traces
+/// COMPACT_NOT_SUITABLE_ZONE; `compaction_suit_allocation_order()` returns COMPACT_SKIPPED.
+#[test]
+fn low_fragmentation_index_skips_compaction() {
+    let mut k = kernel(0);
+    // Every page in order-3 blocks, then every other block freed: half of memory free,
+    // all of it in order-3 blocks whose buddies are in use (index ≈ 500 at order 4).
+    let mut taken = Vec::new();
+    for zid in zones(&k) {
+        while let Some(p) = k.machine_mut().rmqueue(
+            zid,
+            3,
+            MigrateType::Unmovable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        ) {
+            taken.push(p);
+        }
+    }
+    for p in taken {
+        if p.0 % 16 == 0 {
+            k.machine_mut()
+                .free_pages(p, 3, &mut NullSink)
+                .expect("free");
+        }
+    }
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 4, s)
+    });
+    let frag: Vec<CompactResult> = evs
+        .iter()
+        .filter_map(|e| match e {
+            AllocEvent::Compaction { result, why, .. } if why.contains("fragmentation index") => {
+                Some(*result)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!frag.is_empty(), "{:#?}", kinds(&evs));
+    assert!(
+        frag.iter().all(|r| *r == CompactResult::Skipped),
+        "{frag:?}"
+    );
+}
+
+// ---- entry checks -----------------------------------------------------------------------
+
+/// 6.12 mm/page_alloc.c:4832 `if (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)) return
+/// NULL;` (macro at mm/internal.h:51-60): one WARNING at that line per boot, none with
+/// __GFP_NOWARN, and no warn_alloc() report since the slow path is never entered.
+#[test]
+fn order_above_max_page_order_warns_once_without_warn_alloc() {
+    let mut k = kernel(0);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL | Gfp::NOWARN, 11, s)
+    });
+    assert!(r.addr.is_none());
+    assert_eq!(count(&evs, "warning"), 0, "__GFP_NOWARN: no WARNING");
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.alloc_pages(cur, Gfp::KERNEL, 11, s)
+    });
+    assert!(r.addr.is_none());
+    let warn = evs.iter().find(|e| e.kind() == "warning").expect("WARNING");
+    assert!(
+        warn.text()
+            .starts_with("WARNING: CPU: 0 PID: 100 at mm/page_alloc.c:4832 __alloc_pages_noprof"),
+        "{}",
+        warn.text()
+    );
+    let fail = evs.iter().find(|e| e.kind() == "alloc_fail").expect("fail");
+    assert!(
+        fail.report().is_empty(),
+        "no warn_alloc: {:?}",
+        fail.report()
+    );
+    assert!(!kinds(&evs).contains(&"direct_reclaim"));
+    let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 8 << 20, Gfp::KERNEL, s)
+    });
+    assert_eq!(count(&evs, "warning"), 0, "WARN_ON_ONCE: once per boot");
+    assert_eq!(count(&evs, "alloc_fail"), 1);
+}
+
+/// 6.12 mm/slub.c:4302-4303 (`___kmalloc_large_node`) and mm/slub.c:2697-2698
+/// (`new_slab`) call `kmalloc_fix_flags()`, whose mm/slab_common.c:1065 format is
+/// "Unexpected gfp: %#x (%pGg). Fixing up to gfp: %#x (%pGg). Fix your code!".
+#[test]
+fn kmalloc_fix_flags_warns_on_the_large_path_in_the_kernel_format() {
+    let want =
+        "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!";
+    let mut k = kernel(0);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 16384, Gfp::KERNEL | Gfp::HIGHMEM, s)
+    });
+    assert!(r.addr.is_some());
+    let warnings: Vec<String> = evs
+        .iter()
+        .filter(|e| e.kind() == "warning")
+        .map(AllocEvent::text)
+        .collect();
+    assert_eq!(warnings, [want]);
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.kmalloc(cur, 64, Gfp::KERNEL | Gfp::HIGHMEM, s)
+    });
+    assert!(r.addr.is_some());
+    let warnings: Vec<String> = evs
+        .iter()
+        .filter(|e| e.kind() == "warning")
+        .map(AllocEvent::text)
+        .collect();
+    assert_eq!(warnings, [want], "new_slab() path");
+}
+
+/// 6.12 mm/vmalloc.c:3699-3700 and :3755-3758: `__vmalloc_area_node()` adds __GFP_HIGHMEM
+/// to gfp_mask and reports with `warn_alloc(gfp_mask, ...)`, so the caller's __GFP_NOWARN
+/// silences it and the printed mode shows __GFP_HIGHMEM.
+#[test]
+fn vmalloc_failure_report_keeps_the_callers_nowarn() {
+    let mut k = kernel(0);
+    drain(&mut k, |_| 0);
+    let (mut t, mut c) = (nofs_task(), proc_ctx());
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.vmalloc(cur, 8 * 4096, Gfp::NOWAIT, s)
+    });
+    assert!(r.addr.is_none());
+    let fails: Vec<&AllocEvent> = evs.iter().filter(|e| e.kind() == "alloc_fail").collect();
+    assert!(!fails.is_empty());
+    for fail in fails {
+        assert!(fail.report().is_empty(), "{:?}", fail.report());
+    }
+    let (r, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
+        k.vmalloc(cur, 8 * 4096, Gfp::NOWAIT.without(Gfp::NOWARN), s)
+    });
+    assert!(r.addr.is_none());
+    let report = evs
+        .iter()
+        .find(|e| e.kind() == "alloc_fail" && !e.report().is_empty())
+        .expect("vmalloc's warn_alloc");
+    assert!(
+        report
+            .text()
+            .contains("vmalloc error: size 0, failed to allocate pages")
+            && report.text().contains("__GFP_HIGHMEM"),
+        "{}",
+        report.text()
     );
 }
 

@@ -159,7 +159,13 @@ pub fn gfp_to_alloc_flags(gfp: Gfp, order: u32, rt_task: bool, in_task: bool) ->
     } else if rt_task && in_task {
         flags |= AllocFlags::MIN_RESERVE;
     }
-    // gfp_to_alloc_flags_cma()
+    gfp_to_alloc_flags_cma(gfp, flags)
+}
+
+/// `gfp_to_alloc_flags_cma()` (mm/page_alloc.c:3402-3410, 6.12, CONFIG_CMA=y): movable
+/// requests may use CMA pageblocks.
+#[must_use]
+pub fn gfp_to_alloc_flags_cma(gfp: Gfp, mut flags: AllocFlags) -> AllocFlags {
     if gfp_migratetype(gfp) == MigrateType::Movable {
         flags |= AllocFlags::CMA;
     }

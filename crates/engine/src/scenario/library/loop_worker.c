@@ -4,7 +4,7 @@
  * source:   drivers/block/loop.c (loop_process_work, lo_rw_aio), fs/xfs/xfs_file.c (xfs_file_dio_read), fs/iomap/direct-io.c (__iomap_dio_rw), Linux 6.12.117; commit d0a255e795ab "loop: set PF_MEMALLOC_NOIO for the worker thread" (5.3); Mikulas Patocka, "[PATCH] direct-io: use GFP_NOIO to avoid deadlock" and Matthew Wilcox's reply (lore 20190808135329.GG5482@bombadil.infradead.org); reference/scenarios.md §10
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 60% (dirty 25%), anon 32%, slab_reclaimable 8%
+ * pressure: page_cache 10% (dirty 2%), anon 82%, slab_reclaimable 8%
  * free:     min
  * swap:     32M
  * seed:     1

@@ -4,7 +4,7 @@
  * source:   block/genhd.c (device_add_disk), drivers/base/power/runtime.c (rpm_resume, rpm_callback), drivers/usb/core/driver.c, drivers/usb/core/hub.c, drivers/usb/core/message.c (usb_get_status, usb_control_msg), Linux 6.12.117; Ming Lei, "[PATCH v4 0/6] solve deadlock caused by memory allocation with I/O" (lkml 2012/11/3/33); commit 21caf2fc1931; reference/scenarios.md §5
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 62% (dirty 20%), anon 30%, slab_reclaimable 8%
+ * pressure: page_cache 10% (dirty 2%), anon 82%, slab_reclaimable 8%
  * free:     min
  * swap:     32M
  * seed:     1

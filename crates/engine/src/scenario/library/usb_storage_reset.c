@@ -4,7 +4,7 @@
  * source:   drivers/usb/storage/scsiglue.c (bus_reset), drivers/usb/storage/transport.c (usb_stor_port_reset), drivers/usb/core/hub.c (usb_reset_device, hub_port_init), drivers/usb/host/xhci.c (xhci_discover_or_reset_device), Linux 6.12.117; commit a6d940dd759b "xhci: Use GFP_NOIO during device reset"; reference/scenarios.md §6
  * kernel:   6.12
  * machine:  x86_64-64M
- * pressure: page_cache 62% (dirty 25%), anon 30%, slab_reclaimable 8%
+ * pressure: page_cache 10% (dirty 2%), anon 82%, slab_reclaimable 8%
  * free:     min
  * swap:     32M
  * seed:     1
