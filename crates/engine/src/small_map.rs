@@ -220,8 +220,11 @@ mod tests {
                     0 => prop_assert_eq!(ours.insert(key, value), std.insert(key, value)),
                     1 => prop_assert_eq!(ours.get(&key), std.get(&key)),
                     2 => {
-                        *ours.get_or_default(key) += 1;
-                        *std.entry(key).or_default() += 1;
+                        // Wrapping: an inserted value may be u16::MAX.
+                        let a = ours.get_or_default(key);
+                        *a = a.wrapping_add(1);
+                        let b = std.entry(key).or_default();
+                        *b = b.wrapping_add(1);
                     }
                     _ => {
                         if let (Some(a), Some(b)) = (ours.get_mut(&key), std.get_mut(&key)) {
