@@ -615,7 +615,7 @@ impl PlotCache {
         if grown {
             // Drop the last bucket when it was partial, then bucket the rest.
             let full = self.len / old_stride;
-            if full * old_stride < self.len && false {
+            if full * old_stride < self.len {
                 self.data.pop_sample();
             }
             push_buckets(&mut self.data, history, full * old_stride, old_stride);
