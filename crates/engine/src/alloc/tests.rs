@@ -116,11 +116,17 @@ fn drain(k: &mut Kernel, free: impl Fn(&crate::mem::Zone) -> u64) {
 /// Takes every free page as an order-0 kernel page, then frees every other one: plenty of
 /// free memory, no free block above order 0.
 fn fragment(k: &mut Kernel) {
+    take_all_then_free(k, 0, |pfn| pfn.is_multiple_of(2));
+}
+
+/// Takes every free page as order-`order` kernel blocks, then frees the blocks whose
+/// first pfn satisfies `free`.
+fn take_all_then_free(k: &mut Kernel, order: u32, free: impl Fn(u64) -> bool) {
     let mut taken = Vec::new();
     for zid in zones(k) {
         while let Some(p) = k.machine_mut().rmqueue(
             zid,
-            0,
+            order,
             MigrateType::Unmovable,
             AllocFlags::NO_WATERMARKS,
             &mut NullSink,
@@ -129,9 +135,9 @@ fn fragment(k: &mut Kernel) {
         }
     }
     for p in taken {
-        if p.0 % 2 == 0 {
+        if free(p.0) {
             k.machine_mut()
-                .free_pages(p, 0, &mut NullSink)
+                .free_pages(p, order, &mut NullSink)
                 .expect("free");
         }
     }
@@ -1611,25 +1617,7 @@ fn low_fragmentation_index_skips_compaction() {
     let mut k = kernel(0);
     // Every page in order-3 blocks, then every other block freed: half of memory free,
     // all of it in order-3 blocks whose buddies are in use (index ≈ 500 at order 4).
-    let mut taken = Vec::new();
-    for zid in zones(&k) {
-        while let Some(p) = k.machine_mut().rmqueue(
-            zid,
-            3,
-            MigrateType::Unmovable,
-            AllocFlags::NO_WATERMARKS,
-            &mut NullSink,
-        ) {
-            taken.push(p);
-        }
-    }
-    for p in taken {
-        if p.0 % 16 == 0 {
-            k.machine_mut()
-                .free_pages(p, 3, &mut NullSink)
-                .expect("free");
-        }
-    }
+    take_all_then_free(&mut k, 3, |pfn| pfn.is_multiple_of(16));
     let (mut t, mut c) = (nofs_task(), proc_ctx());
     let (_, evs) = run(&mut k, &mut t, &mut c, |k, cur, s| {
         k.alloc_pages(cur, Gfp::KERNEL | Gfp::NORETRY, 4, s)
