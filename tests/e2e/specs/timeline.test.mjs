@@ -54,19 +54,19 @@ function save() {
 }
 
 appTest('the timeline shows the whole run and its late markers before Run is pressed', async ({ page }) => {
-  // virtio_net_refill runs 4,897 steps; its only direct reclaim comes after step 1,000
-  // (library_outcomes.rs: the deferred GFP_KERNEL refill).
+  // virtio_net_refill runs 3,801 steps; its direct reclaims (the deferred GFP_KERNEL
+  // refills, library_outcomes.rs) all come after step 1,000.
   await waitForWholeRun(page);
   const tl = await timeline(page);
   assert.equal(await stepNumber(page), 0, 'computing ahead moved the current step');
   assert.equal(tl.value, 0);
   assert.ok(!tl.computing);
   assert.equal(tl.max, tl.known, 'the scrubber ends at the last known step');
-  assert.ok(tl.max > 4000, `the run is longer than ${tl.max} steps`);
+  assert.ok(tl.max > 3000, `the run is longer than ${tl.max} steps`);
   assert.match(tl.status, new RegExp(`whole run: ${tl.max.toLocaleString('en-US')} steps`));
   const reclaim = tl.markers.filter((m) => m.kind === 'mk1');
-  assert.equal(reclaim.length, 1, `direct reclaim markers: ${JSON.stringify(reclaim)}`);
-  assert.ok(reclaim[0].step > 1000, `the direct reclaim marker is at step ${reclaim[0].step}`);
+  assert.ok(reclaim.length >= 1, `direct reclaim markers: ${JSON.stringify(reclaim)}`);
+  assert.ok(reclaim.every((m) => m.step > 1000), `direct reclaim markers at ${JSON.stringify(reclaim)}`);
   assert.match(await byTestId(page, 'step-counter').innerText(), new RegExp(`/ ${tl.max}\\b`));
   await shot(page, 'timeline--whole-run-at-step-0');
 
@@ -175,7 +175,7 @@ appTest('stepping works while a 100,000-step run is computed in the background',
 appTest('a bad edit keeps the computed run; a good edit or another scenario starts over', async ({ page }) => {
   await waitForWholeRun(page);
   const first = await timeline(page);
-  assert.equal(first.known, 4897);
+  assert.equal(first.known, 3801);
   // A parse error: diagnostics, and the timeline keeps the last good run.
   const editor = byTestId(page, 'editor');
   const good = await editor.inputValue();

@@ -1,7 +1,7 @@
 /*
  * title:    virtio-net NAPI refill: GFP_ATOMIC now, GFP_KERNEL later from a work item
  * teaches:  NAPI poll runs in softirq, so receive-buffer refills are atomic and opportunistic (an order-3 try without direct reclaim, then order 0 GFP_ATOMIC); when they fail the driver defers to refill_work, where GFP_KERNEL may sleep and reclaim
- * source:   drivers/net/virtio_net.c (virtnet_poll, virtnet_receive, try_fill_recv, add_recvbuf_mergeable, refill_work), net/core/sock.c (skb_page_frag_refill), net/core/skbuff.c (napi_alloc_skb), drivers/virtio/virtio_ring.c (virtqueue_add_split), Linux 6.12.117; reference/scenarios.md §8
+ * source:   drivers/net/virtio_net.c (virtnet_poll, virtnet_receive, try_fill_recv, add_recvbuf_mergeable, refill_work), net/core/sock.c (skb_page_frag_refill), net/core/skbuff.c (napi_alloc_skb), Linux 6.12.117; reference/scenarios.md §8
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 54% (dirty 10%), anon 42%, slab_reclaimable 4%
@@ -13,7 +13,7 @@
 /* refill_work(): process context, started by schedule_delayed_work(&vi->refill, 0). */
 WORKQUEUE(refill_work) __idle __comm("kworker/1:1")
 {
-	/* napi_disable(&rq->napi); still_empty = !try_fill_recv(vi, rq, GFP_KERNEL); napi_enable(...) */
+	/* napi_disable(&rq->napi); still_empty = !try_fill_recv(vi, rq, GFP_KERNEL); virtnet_napi_enable(rq->vq, &rq->napi) */
 	if (!try_fill_recv(GFP_KERNEL))
 		return -ENOMEM;		/* the kernel re-arms the work after HZ/2 */
 	return 0;
@@ -33,7 +33,8 @@ void virtnet_receive(void)
 
 	kfree(skb);		/* the packet goes up the stack */
 
-	/* More than half the ring is free: refill it now, atomically. */
+	/* rq->vq->num_free > min(budget, ring size) / 2 (more than 32 free slots with a
+	 * budget of 64): refill now, atomically. */
 	if (!try_fill_recv(GFP_ATOMIC))
 		schedule_work(refill_work);	/* schedule_delayed_work(&vi->refill, 0) */
 }
@@ -55,12 +56,8 @@ int add_recvbuf_mergeable(gfp_t gfp)
 {
 	if (!skb_page_frag_refill(gfp))
 		return -ENOMEM;
-	/* virtqueue_add_inbuf_ctx -> virtqueue_add_split -> alloc_indirect_split: kmalloc_array(total_sg, sizeof(struct vring_desc), gfp) */
-	void *desc = kmalloc_array(4, 16, gfp);
-
-	if (!desc)
-		return -ENOMEM;
-	kfree(desc);
+	/* virtqueue_add_inbuf_ctx(rq->vq, rq->sg, 1, buf, ctx, gfp): one sg entry, so no
+	 * indirect descriptor table is allocated (virtqueue_use_indirect() needs total_sg > 1). */
 	return 0;
 }
 
