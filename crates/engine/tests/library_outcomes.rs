@@ -187,7 +187,7 @@ fn runtime_pm_resume_callbacks_run_in_a_noio_scope() {
 #[test]
 fn usb_storage_reset_noio_scope_covers_the_whole_reset() {
     let o = Outcome::of("usb_storage_reset");
-    let post = o.alloc_in("usb_stor_post_reset");
+    let post = o.alloc_in("rebind_probe");
     assert_eq!(post.requested, 0xdc0);
     assert_eq!(
         post.effective, 0xd00,

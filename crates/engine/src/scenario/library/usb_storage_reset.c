@@ -33,39 +33,37 @@ int usb_reset_device(void)
 {
 	/*
 	 * "Don't allocate memory with GFP_KERNEL in current context to avoid
-	 * possible deadlock if usb mass storage interface or usbnet interface
-	 * (iSCSI case) is included in current configuration. The easiest
-	 * approach is to do it for every device reset, because the device
-	 * 'memalloc_noio' flag may have not been set before reseting the usb
-	 * device."
+	 * possible deadlock if usb mass storage interface or usbnet interface(iSCSI
+	 * case) is included in current configuration. The easist [sic] approach is
+	 * to do it for every device reset, because the device 'memalloc_noio' flag
+	 * may have not been set before reseting the usb device."
 	 */
 	unsigned int noio_flag = memalloc_noio_save();
 	int ret = usb_reset_and_verify_device();
 
 	if (!ret)
-		ret = usb_stor_post_reset();	/* the interface driver's post_reset() */
+		ret = rebind_probe();	/* usb_unbind_and_rebind_marked_interfaces() */
 	memalloc_noio_restore(noio_flag);
 	return ret;
 }
 
 int usb_reset_and_verify_device(void)
 {
-	int ret = hub_port_init();
-
-	if (ret)
-		return ret;
-	return xhci_discover_or_reset_device();
+	return hub_port_init();
 }
 
 int hub_port_init(void)
 {
 	/* buf = kmalloc(GET_DESCRIPTOR_BUFSIZE, GFP_NOIO) */
 	void *buf = kmalloc(64, GFP_NOIO);
+	int ret;
 
 	if (!buf)
 		return -ENOMEM;
+	/* hub_port_reset -> hub_port_finish_reset -> hcd->driver->reset_device */
+	ret = xhci_discover_or_reset_device();
 	kfree(buf);
-	return 0;
+	return ret;
 }
 
 int xhci_discover_or_reset_device(void)
@@ -79,9 +77,11 @@ int xhci_discover_or_reset_device(void)
 	return 0;
 }
 
-int usb_stor_post_reset(void)
+/* Illustrative: a driver rebound after the reset probes with GFP_KERNEL, knowing nothing
+ * of the reset path (usb-storage's own usb_stor_post_reset() allocates nothing). */
+int rebind_probe(void)
 {
-	/* A driver that knows nothing of the reset path: GFP_KERNEL, turned into GFP_NOIO by the scope. */
+	/* GFP_KERNEL, turned into GFP_NOIO by the scope. */
 	void *us_data = kzalloc(512, GFP_KERNEL);
 
 	if (!us_data)
