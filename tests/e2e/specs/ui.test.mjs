@@ -196,9 +196,9 @@ appTest('an invalid edit shows a diagnostic on the right line and keeps the text
   const editor = byTestId(page, 'editor');
   const original = await editor.inputValue();
   const lines = original.split('\n');
-  const idx = lines.findIndex((l) => l.includes('return xfs_iget();'));
-  assert.ok(idx >= 0, 'xfs_create no longer has "return xfs_iget();"');
-  lines[idx] = lines[idx].replace('xfs_iget()', 'xfs_iget(');
+  const idx = lines.findIndex((l) => l.includes('error = xfs_icreate();'));
+  assert.ok(idx >= 0, 'xfs_create no longer has "error = xfs_icreate();"');
+  lines[idx] = lines[idx].replace('xfs_icreate()', 'xfs_icreate(');
   const broken = lines.join('\n');
   await editor.fill(broken);
   const lineNo = idx + 1;

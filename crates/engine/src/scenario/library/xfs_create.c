@@ -1,7 +1,7 @@
 /*
  * title:    XFS create: one NOFS scope reaches an allocation four calls deeper
  * teaches:  xfs_trans_alloc() opens a memalloc_nofs_save() scope, so the plain GFP_KERNEL | __GFP_NOFAIL inode allocation deep in the create path runs as GFP_NOFS | __GFP_NOFAIL and reclaim skips the superblock shrinker instead of re-entering XFS
- * source:   fs/xfs/xfs_trans.c (xfs_trans_alloc, xfs_trans_set_context), fs/xfs/xfs_icache.c (xfs_inode_alloc), Linux 6.12.117; Dave Chinner, "xfs: remove the remaining kmem wrappers" series (linux-xfs msg79706, Jan 2024); reference/scenarios.md §2
+ * source:   fs/xfs/xfs_trans.c (xfs_trans_alloc), fs/xfs/xfs_trans.h (xfs_trans_set_context), fs/xfs/xfs_icache.c (xfs_inode_alloc), Linux 6.12.117; Dave Chinner, "xfs: remove the remaining kmem wrappers" series (linux-xfs msg79706, Jan 2024); reference/scenarios.md §2
  * kernel:   6.12
  * machine:  x86_64-64M
  * pressure: page_cache 63% (dirty 15%), anon 25%, slab_reclaimable 12%
@@ -49,17 +49,17 @@ int xfs_create(void)
 int xfs_icreate(void)
 {
 	/* xfs_dialloc() chose an inode number; instantiate the in-core inode. */
-	return xfs_iget();
-}
-
-int xfs_iget(void)
-{
-	/* Not in the inode cache: xfs_iget_cache_miss(). */
-	struct xfs_inode *ip = xfs_inode_alloc();
+	struct xfs_inode *ip = xfs_iget();
 
 	if (!ip)
 		return -ENOMEM;
-	return xfs_trans_ijoin(ip);
+	return xfs_trans_ijoin(ip);	/* xfs_trans_ijoin(tp, ip, 0) */
+}
+
+struct xfs_inode *xfs_iget(void)
+{
+	/* Not in the inode cache: xfs_iget_cache_miss(). */
+	return xfs_inode_alloc();
 }
 
 struct xfs_inode *xfs_inode_alloc(void)

@@ -48,17 +48,17 @@ int xfs_create(void)
 int xfs_icreate(void)
 {
 	/* xfs_dialloc() chose an inode number; instantiate the in-core inode. */
-	return xfs_iget();
-}
-
-int xfs_iget(void)
-{
-	/* Not in the inode cache: xfs_iget_cache_miss(). */
-	struct xfs_inode *ip = xfs_inode_alloc();
+	struct xfs_inode *ip = xfs_iget();
 
 	if (!ip)
 		return -ENOMEM;
-	return xfs_trans_ijoin(ip);
+	return xfs_trans_ijoin(ip);	/* xfs_trans_ijoin(tp, ip, 0) */
+}
+
+struct xfs_inode *xfs_iget(void)
+{
+	/* Not in the inode cache: xfs_iget_cache_miss(). */
+	return xfs_inode_alloc();
 }
 
 struct xfs_inode *xfs_inode_alloc(void)
@@ -72,7 +72,7 @@ struct xfs_inode *xfs_inode_alloc(void)
 
 int xfs_trans_ijoin(struct xfs_inode *ip)
 {
-	/* xfs_inode_item_init(): the log item, also inside the scope. */
+	/* xfs_inode_item_init(): the log item, also GFP_KERNEL under xfs_ilock. */
 	void *iip = kmem_cache_zalloc(xfs_ili_cache, GFP_KERNEL | __GFP_NOFAIL);
 
 	return iip ? 0 : -ENOMEM;
