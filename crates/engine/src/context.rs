@@ -920,7 +920,7 @@ impl BugReport {
             out.push(format!("[<0000000000000000>] {}", site.function));
         }
         out.push(format!(
-            "CPU: 0 UID: 0 PID: {} Comm: {} Not tainted 6.12.0 #1",
+            "CPU: 0 UID: 0 PID: {} Comm: {} Not tainted 6.12.117 #1",
             self.pid, self.comm
         ));
         out.push("Call Trace:".to_owned());

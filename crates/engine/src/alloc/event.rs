@@ -892,7 +892,7 @@ impl AllocEvent {
                 Stage::Reserves,
                 alloc_flags.intersects(AllocFlags::RESERVES),
                 "gfp_to_alloc_flags",
-                "__GFP_HIGH → ALLOC_MIN_RESERVE; !__GFP_DIRECT_RECLAIM → ALLOC_NON_BLOCK",
+                "__GFP_HIGH (or an RT task that can reclaim) → ALLOC_MIN_RESERVE; !__GFP_DIRECT_RECLAIM && !__GFP_NOMEMALLOC → ALLOC_NON_BLOCK",
                 self.text(),
             ),
             AllocEvent::KswapdWake { woken, .. } => d(
@@ -906,7 +906,7 @@ impl AllocEvent {
                 Stage::Reserves,
                 *granted,
                 "__gfp_pfmemalloc_flags",
-                "__GFP_MEMALLOC or PF_MEMALLOC (not in interrupt), unless __GFP_NOMEMALLOC",
+                "__GFP_MEMALLOC, or PF_MEMALLOC in task context or while serving a softirq → ALLOC_NO_WATERMARKS; OOM victim → ALLOC_OOM; never with __GFP_NOMEMALLOC",
                 self.text(),
             ),
             AllocEvent::ReclaimSkip {
@@ -980,7 +980,7 @@ impl AllocEvent {
                 Stage::Retry,
                 *retry,
                 "should_compact_retry",
-                "compaction made progress or priority can still be raised",
+                "SKIPPED: retry if reclaim can help; SUCCESS: retries ≤ MAX_COMPACT_RETRIES (¼ if order > 3); else raise the priority if possible",
                 self.text(),
             ),
             AllocEvent::OomSkip {

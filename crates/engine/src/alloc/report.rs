@@ -200,7 +200,7 @@ pub fn show_mem(m: &MemSnap, max_zone: ZoneType) -> Vec<String> {
 #[must_use]
 pub fn dump_stack(pid: u32, comm: &str, frames: &[&str], callers: &[String]) -> Vec<String> {
     let mut out = vec![
-        format!("CPU: 0 UID: 0 PID: {pid} Comm: {comm} Not tainted 6.12.0 #1"),
+        format!("CPU: 0 UID: 0 PID: {pid} Comm: {comm} Not tainted 6.12.117 #1"),
         "Call Trace:".to_string(),
         " <TASK>".to_string(),
         " dump_stack_lvl".to_string(),
@@ -379,7 +379,7 @@ pub fn lockdep_fs_reclaim(
         String::new(),
         "======================================================".to_string(),
         "WARNING: possible circular locking dependency detected".to_string(),
-        "6.12.0 #1 Not tainted".to_string(),
+        "6.12.117 #1 Not tainted".to_string(),
         "------------------------------------------------------".to_string(),
         format!("{comm}/{pid} is trying to acquire lock:"),
         format!("{}, at: {}", fs.class(), fs.at),
@@ -428,7 +428,7 @@ pub fn lockdep_fs_reclaim(
     out.push(String::new());
     out.push("stack backtrace:".to_string());
     out.push(format!(
-        "CPU: 0 UID: 0 PID: {pid} Comm: {comm} Not tainted 6.12.0 #1"
+        "CPU: 0 UID: 0 PID: {pid} Comm: {comm} Not tainted 6.12.117 #1"
     ));
     // The report is printed as one block; drop the leading empty line pr_warn("\n") makes.
     out.remove(0);

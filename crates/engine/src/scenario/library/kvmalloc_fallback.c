@@ -1,6 +1,6 @@
 /*
  * title:    kvmalloc: a fail-fast kmalloc first, then vmalloc (which turns NOFS into a scope)
- * teaches:  kvmalloc rewrites the caller's flags for the physically contiguous attempt (adds __GFP_NOWARN | __GFP_NORETRY, drops __GFP_NOFAIL) and falls back to vmalloc; vmalloc is where a GFP_NOFS argument is turned into a memalloc_nofs_save() scope, because page-table allocations cannot take a gfp
+ * teaches:  kvmalloc rewrites the caller's flags for the physically contiguous attempt (for sizes above PAGE_SIZE it adds __GFP_NOWARN, adds __GFP_NORETRY unless __GFP_RETRY_MAYFAIL, and drops __GFP_NOFAIL) and falls back to vmalloc; vmalloc is where a GFP_NOFS argument is turned into a memalloc_nofs_save() scope, because page-table allocations cannot take a gfp
  * source:   fs/xattr.c (do_getxattr), mm/util.c (__kvmalloc_node_noprof, kmalloc_gfp_adjust), mm/vmalloc.c (__vmalloc_area_node), Linux 6.12.117; Documentation/core-api/gfp_mask-from-fs-io.rst (stale on this point in 6.12); reference/scenarios.md §14
  * kernel:   6.12
  * machine:  x86_64-64M
@@ -30,8 +30,10 @@ WORKQUEUE(fs_log_worker) __pid(160) __comm("kworker/u8:5")
 
 	mutex_lock(&fs_ilock);
 	/*
-	 * xlog_kvmalloc()-style: GFP_NOFS for the contiguous attempt; the vmalloc fallback
-	 * maps the pages inside memalloc_nofs_save(), so its page tables are NOFS too.
+	 * A caller passing GFP_NOFS to kvmalloc() (XFS's xlog_kvmalloc() instead uses
+	 * GFP_KERNEL without direct reclaim and relies on its transaction's scope): the
+	 * vmalloc fallback maps the pages inside memalloc_nofs_save(), so its page tables
+	 * are NOFS too.
 	 */
 	buf = kvmalloc(131072, GFP_NOFS);
 	mutex_unlock(&fs_ilock);

@@ -16,7 +16,8 @@ struct kmem_cache *rpc_buffer_slabp = kmem_cache_create("rpc_buffers", 2048, SLA
 /* The flusher thread writing back dirty NFS pages. */
 WORKQUEUE(wb_workfn) __pid(140) __comm("kworker/u8:1")
 {
-	/* wb_do_writeback -> ... -> do_writepages -> nfs_writepages -> nfs_pageio_init_write */
+	/* wb_do_writeback -> ... -> do_writepages -> nfs_writepages -> nfs_pageio_complete ->
+	 * nfs_pageio_doio -> nfs_generic_pg_pgios -> nfs_pgio_header_alloc */
 	void *hdr = nfs_writehdr_alloc();
 
 	if (!hdr)
@@ -71,7 +72,9 @@ int __rpc_execute(void)
 
 int rpc_malloc(void)
 {
-	/* "To prevent rpciod from hanging, this allocator never sleeps" */
+	/* "To prevent rpciod from hanging, this allocator never sleeps" (sched.c; stale:
+	 * on rpciod the mask is GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, which may enter
+	 * direct reclaim once) */
 	void *buf = kmem_cache_alloc(rpc_buffer_slabp, rpc_task_gfp_mask());
 
 	/* Reach for the mempool if dynamic allocation fails (pool reserve not modelled). */

@@ -10,9 +10,9 @@
  * seed:     1
  */
 
-/* Caches as fs/dcache.c, fs/file_table.c and fs/namei.c create them (object sizes for x86-64). */
+/* Caches as fs/dcache.c (names_cache, dentry) and fs/file_table.c (filp) create them (object sizes for x86-64). */
 struct kmem_cache *names_cachep = kmem_cache_create("names_cache", 4096, SLAB_HWCACHE_ALIGN | SLAB_PANIC);
-struct kmem_cache *filp_cachep = kmem_cache_create("filp", 256, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT);
+struct kmem_cache *filp_cachep = kmem_cache_create("filp", 256, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT | SLAB_TYPESAFE_BY_RCU);
 struct kmem_cache *dentry_cache = kmem_cache_create("dentry", 192, SLAB_RECLAIM_ACCOUNT | SLAB_PANIC | SLAB_ACCOUNT);
 
 SYSCALL(openat) __pid(1000) __comm("find")

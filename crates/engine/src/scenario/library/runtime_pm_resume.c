@@ -1,6 +1,6 @@
 /*
  * title:    Runtime-PM resume of a USB disk: the memalloc_noio device flag
- * teaches:  a resume callback cannot know it sits under a block device, so the PM core marks the whole ancestor chain once (pm_runtime_set_memalloc_noio) and rpm_callback() runs every resume callback in a NOIO scope: the driver's GFP_KERNEL becomes GFP_NOIO
+ * teaches:  a resume callback cannot know it sits under a block device, so the PM core marks the whole ancestor chain once (pm_runtime_set_memalloc_noio) and rpm_callback() runs the runtime suspend and resume callbacks of every marked device in a NOIO scope: the driver's GFP_KERNEL becomes GFP_NOIO
  * source:   block/genhd.c (device_add_disk), drivers/base/power/runtime.c (rpm_resume, rpm_callback), drivers/usb/core/driver.c, drivers/usb/core/hub.c, drivers/usb/core/message.c (usb_get_status, usb_control_msg), Linux 6.12.117; Ming Lei, "[PATCH v4 0/6] solve deadlock caused by memory allocation with I/O" (lkml 2012/11/3/33); commit 21caf2fc1931; reference/scenarios.md §5
  * kernel:   6.12
  * machine:  x86_64-64M

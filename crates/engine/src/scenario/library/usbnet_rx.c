@@ -43,7 +43,8 @@ int rx_submit(gfp_t flags)
 	unsigned long lockflags;
 	int retval;
 
-	/* __netdev_alloc_skb_ip_align(dev->net, size, flags) -> __netdev_alloc_skb -> __alloc_skb */
+	/* __netdev_alloc_skb_ip_align(dev->net, size, flags) -> __netdev_alloc_skb: __alloc_skb
+	 * (kmalloc'd head) with GFP_KERNEL, page_frag_alloc() with GFP_ATOMIC; modelled as kmalloc */
 	void *skb = kmalloc(1536, flags);
 
 	if (!skb)

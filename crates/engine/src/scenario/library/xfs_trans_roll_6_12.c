@@ -11,7 +11,7 @@
  */
 
 struct kmem_cache *xfs_trans_cache = kmem_cache_create("xfs_trans", 232, 0);
-struct kmem_cache *xfs_buf_item_cache = kmem_cache_create("xfs_buf_item", 272, SLAB_RECLAIM_ACCOUNT);
+struct kmem_cache *xfs_buf_item_cache = kmem_cache_create("xfs_buf_item", 272, 0);
 
 WORKQUEUE(xfs_inodegc_worker) __pid(120) __comm("kworker/0:2")
 {
