@@ -119,6 +119,19 @@ fn fragment(k: &mut Kernel) {
     take_all_then_free(k, 0, |pfn| pfn.is_multiple_of(2));
 }
 
+/// One order-0 page taken from zone `zid`'s movable free lists, ignoring watermarks.
+fn movable_page(k: &mut Kernel, zid: ZoneId) -> Pfn {
+    k.machine_mut()
+        .rmqueue(
+            zid,
+            0,
+            MigrateType::Movable,
+            AllocFlags::NO_WATERMARKS,
+            &mut NullSink,
+        )
+        .expect("page")
+}
+
 /// Takes every free page as order-`order` kernel blocks, then frees the blocks whose
 /// first pfn satisfies `free`.
 fn take_all_then_free(k: &mut Kernel, order: u32, free: impl Fn(u64) -> bool) {
@@ -1000,16 +1013,7 @@ fn kswapd_pass_sets_pgdat_dirty(dirty: u64, clean: u64) -> bool {
     let mut k = kernel(0);
     let zid = zones(&k)[1];
     for i in 0..dirty + clean {
-        let p = k
-            .machine_mut()
-            .rmqueue(
-                zid,
-                0,
-                MigrateType::Movable,
-                AllocFlags::NO_WATERMARKS,
-                &mut NullSink,
-            )
-            .expect("page");
+        let p = movable_page(&mut k, zid);
         let state = if i < dirty {
             PageState::PageCacheDirty
         } else {
@@ -1047,16 +1051,7 @@ fn reclaim_swap_cache_pages(gfp: Gfp) -> u64 {
     let mut k = kernel(1024);
     let zid = zones(&k)[1];
     for _ in 0..64 {
-        let p = k
-            .machine_mut()
-            .rmqueue(
-                zid,
-                0,
-                MigrateType::Movable,
-                AllocFlags::NO_WATERMARKS,
-                &mut NullSink,
-            )
-            .expect("page");
+        let p = movable_page(&mut k, zid);
         k.machine_mut()
             .set_state(p, PageState::AnonSwapCache)
             .expect("state");
@@ -1082,16 +1077,7 @@ fn noio_reclaim_does_not_write_swap_cache_pages() {
 fn lru_pages(k: &mut Kernel, zone: usize, n: u64, state: PageState, list: super::kernel::LruList) {
     let zid = zones(k)[zone];
     for _ in 0..n {
-        let p = k
-            .machine_mut()
-            .rmqueue(
-                zid,
-                0,
-                MigrateType::Movable,
-                AllocFlags::NO_WATERMARKS,
-                &mut NullSink,
-            )
-            .expect("page");
+        let p = movable_page(k, zid);
         k.machine_mut().set_state(p, state).expect("state");
         k.lru_add(p.0, list);
     }
