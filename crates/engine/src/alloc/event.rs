@@ -787,9 +787,12 @@ impl AllocEvent {
                 (None, None) => format!("{api}: order:{order} allocation failed"),
             },
             AllocEvent::Warning { text, .. } | AllocEvent::Hazard { text, .. } => text.clone(),
-            AllocEvent::Bug { report, .. } | AllocEvent::SlubOom { report } => {
-                report.first().cloned().unwrap_or_default()
-            }
+            // The report's headline: lockdep's starts with a rule of '=' characters.
+            AllocEvent::Bug { report, .. } | AllocEvent::SlubOom { report } => report
+                .iter()
+                .find(|l| l.chars().any(char::is_alphanumeric))
+                .cloned()
+                .unwrap_or_default(),
             AllocEvent::TaskStopped { verdict, text, .. } => {
                 format!("task stopped ({verdict}): {text}")
             }

@@ -2321,3 +2321,24 @@ fn free_at_min_sends_gfp_kernel_into_direct_reclaim_at_low_only_kswapd() {
     assert_eq!(count(&evs, "alloc_flags"), 0, "{:?}", kinds(&evs));
     assert_eq!(count(&evs, "direct_reclaim"), 0, "{:?}", kinds(&evs));
 }
+
+/// A report's one-line text, and so the decision panel's detail, is its headline, not the
+/// rule of '=' that opens lockdep's reports (kernel/locking/lockdep.c,
+/// print_circular_bug_header(), 6.12).
+#[test]
+fn a_report_is_summarised_by_its_headline() {
+    let ev = AllocEvent::Bug {
+        bug: BugKind::FsReclaimRecursion,
+        report: vec![
+            String::new(),
+            "=".repeat(54),
+            "WARNING: possible circular locking dependency detected".into(),
+            "6.12.117 #1 Not tainted".into(),
+        ],
+    };
+    assert_eq!(
+        ev.text(),
+        "WARNING: possible circular locking dependency detected"
+    );
+    assert_eq!(ev.decision().map(|d| d.detail), Some(ev.text()));
+}
