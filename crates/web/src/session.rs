@@ -607,70 +607,75 @@ impl PlotCache {
         if history.len() == self.len && last_step == self.last_step {
             return false;
         }
-        let old_stride = bucket_size(self.len);
-        let grown = history.len() > self.len
-            && self.len > 0
-            && history.get(self.len - 1).map(|h| h.step) == self.last_step
-            && bucket_size(history.len()) == old_stride;
-        if grown {
-            // Drop the last bucket when it was partial, then bucket the rest.
-            let full = self.len / old_stride;
-            if full * old_stride < self.len {
-                self.data.pop_sample();
-            }
-            push_buckets(&mut self.data, history, full * old_stride, old_stride);
-            let new_latency = history.get(self.len..).unwrap_or(&[]);
-            let before = self.latency.len();
-            self.latency.extend(latency_points(new_latency));
-            let old_lstride = bucket_size(before);
-            if bucket_size(self.latency.len()) == old_lstride {
-                let lfull = before / old_lstride;
-                if lfull * old_lstride < before {
-                    self.data.latency.pop();
-                }
-                push_latency(
-                    &mut self.data.latency,
-                    &self.latency,
-                    lfull * old_lstride,
-                    old_lstride,
-                );
-            } else {
-                self.data.latency.clear();
-                push_latency(
-                    &mut self.data.latency,
-                    &self.latency,
-                    0,
-                    bucket_size(self.latency.len()),
-                );
-            }
-        } else {
+        let stride = bucket_size(history.len());
+        let kept = self.reusable_buckets(history, stride);
+        if kept == 0 {
             self.data = plot_data(history, zone_names);
             self.latency = latency_points(history).collect();
+        } else {
+            // Keep the full buckets both prefixes share, bucket the rest again.
+            let from = kept * stride;
+            self.data.truncate_samples(kept);
+            push_buckets(&mut self.data, history, from, stride);
+            let old_lstride = bucket_size(self.latency.len());
+            let shared_until = history[from - 1].step;
+            let shared = self.latency.partition_point(|p| p.0 <= shared_until);
+            self.latency.truncate(shared);
+            self.latency.extend(latency_points(&history[from..]));
+            let lstride = bucket_size(self.latency.len());
+            let lkept = if lstride == old_lstride {
+                shared / lstride
+            } else {
+                0
+            };
+            self.data.latency.truncate(lkept);
+            push_latency(
+                &mut self.data.latency,
+                &self.latency,
+                lkept * lstride,
+                lstride,
+            );
         }
         self.len = history.len();
         self.last_step = last_step;
         true
+    }
+
+    /// How many leading buckets of `data` stay valid for `history` bucketed by `stride`:
+    /// full buckets of both prefixes, the same points (a thinned history has other steps
+    /// at the same indices, except for step 0).
+    fn reusable_buckets(&self, history: &[HistoryPoint], stride: usize) -> usize {
+        if self.len == 0 || bucket_size(self.len) != stride {
+            return 0;
+        }
+        let k = (self.len / stride).min(history.len() / stride);
+        if k == 0 {
+            return 0;
+        }
+        let same =
+            self.data.steps.get(k - 1).copied() == history.get(k * stride - 1).map(|h| h.step);
+        if same { k } else { 0 }
+    }
+}
+
+impl PlotData {
+    /// Keeps the first `n` samples of every per-bucket series.
+    fn truncate_samples(&mut self, n: usize) {
+        self.steps.truncate(n);
+        self.scanned.truncate(n);
+        self.reclaimed.truncate(n);
+        for z in &mut self.zones {
+            z.free.truncate(n);
+            z.min.truncate(n);
+            z.low.truncate(n);
+            z.high.truncate(n);
+        }
     }
 }
 
 /// Points per bucket when `n` points are downsampled to at most [`PLOT_POINTS`].
 fn bucket_size(n: usize) -> usize {
     n.div_ceil(PLOT_POINTS).max(1)
-}
-
-impl PlotData {
-    /// Removes the last sample of every per-bucket series.
-    fn pop_sample(&mut self) {
-        self.steps.pop();
-        self.scanned.pop();
-        self.reclaimed.pop();
-        for z in &mut self.zones {
-            z.free.pop();
-            z.min.pop();
-            z.low.pop();
-            z.high.pop();
-        }
-    }
 }
 
 /// Appends one sample per bucket of `stride` points of `history[from..]`: the step and
