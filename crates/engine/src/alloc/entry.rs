@@ -327,8 +327,8 @@ impl Kernel {
         order: u32,
         sink: &mut dyn EventSink,
     ) {
-        if !gfp.contains(Gfp::NOWARN) && !self.warned_order_too_large {
-            self.warned_order_too_large = true;
+        // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) (mm/page_alloc.c:4832, 6.12).
+        if !gfp.contains(Gfp::NOWARN) && self.warn_once("order > MAX_PAGE_ORDER") {
             emit(
                 sink,
                 AllocEvent::Warning {

@@ -282,12 +282,10 @@ pub struct Kernel {
     pub(crate) allocations: U64Map<Allocation>,
     pub(crate) next_vmalloc: u64,
     pub(crate) lockdep_reported: SmallSet<String>,
-    /// The `static bool __warned` of `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)` in
-    /// `__alloc_pages_noprof()` (mm/page_alloc.c:4832, 6.12): it fires once per boot.
-    pub(crate) warned_order_too_large: bool,
-    /// The `__warned` flags of the other page-allocator `WARN_ON_ONCE`s (the
-    /// `__GFP_NOFAIL` checks of `__alloc_pages_slowpath` and `__alloc_pages_may_oom`),
-    /// by condition: each fires once per boot.
+    /// The `static bool __warned` of each page-allocator `WARN_ON_ONCE` (the
+    /// `order > MAX_PAGE_ORDER` check of `__alloc_pages_noprof()`, the `__GFP_NOFAIL`
+    /// checks of `__alloc_pages_slowpath` and `__alloc_pages_may_oom`), by condition:
+    /// each fires once per boot.
     pub(crate) warned_once: SmallSet<&'static str>,
     pub(crate) sites: Vec<String>,
     pub(crate) stat: VmStat,
@@ -312,6 +310,12 @@ pub(crate) fn emit(sink: &mut dyn EventSink, ev: AllocEvent) {
 }
 
 impl Kernel {
+    /// A `WARN_ON_ONCE(cond)` site is reached: true the first time since boot (its
+    /// `static bool __warned`), when the warning prints.
+    pub(crate) fn warn_once(&mut self, cond: &'static str) -> bool {
+        self.warned_once.insert(cond, ()).is_none()
+    }
+
     /// A kernel on `machine` with `config`; no pressure, no processes but init.
     #[must_use]
     pub fn new(machine: Machine, config: KernelConfig) -> Kernel {
@@ -355,7 +359,6 @@ impl Kernel {
             allocations: U64Map::new(),
             next_vmalloc: VMALLOC_START,
             lockdep_reported: SmallSet::new(),
-            warned_order_too_large: false,
             warned_once: SmallSet::new(),
             sites: vec![String::new()],
             stat: VmStat::default(),

@@ -98,13 +98,7 @@ impl Kernel {
         }
         // WARN_ON_ONCE_GFP (mm/page_alloc.c:3725, 6.12): once per boot, not with
         // __GFP_NOWARN.
-        if !killed
-            && !gfp.contains(Gfp::NOWARN)
-            && self
-                .warned_once
-                .insert("gfp_mask & __GFP_NOFAIL", ())
-                .is_none()
-        {
+        if !killed && !gfp.contains(Gfp::NOWARN) && self.warn_once("gfp_mask & __GFP_NOFAIL") {
             emit(
                 sink,
                 AllocEvent::Warning {

@@ -313,7 +313,7 @@ impl Kernel {
         let pf_memalloc = cur.task.flags.contains(TaskFlags::PF_MEMALLOC);
         for (cond, expl) in rules::nofail_warnings(gfp, order, pf_memalloc) {
             // WARN_ON_ONCE (mm/page_alloc.c:4309-4320, 6.12): once per boot.
-            if self.warned_once.insert(cond, ()).is_some() {
+            if !self.warn_once(cond) {
                 continue;
             }
             emit(
