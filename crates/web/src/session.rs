@@ -537,12 +537,16 @@ impl Session {
     /// Re-shares the large inputs only when they changed, so that their `Rc`s stay
     /// pointer-equal and the memory map and plots skip redrawing.
     fn refresh_shared(&mut self) {
+        self.refresh_pages();
+        self.refresh_plots();
+    }
+
+    /// Publishes new page codes when the step changed any.
+    fn refresh_pages(&mut self) {
         let changed = match self.run.page_codes_update(&mut self.scratch) {
-            PageCodesUpdate::All if self.pages.codes == self.scratch => {
-                return self.refresh_plots();
-            }
+            PageCodesUpdate::All if self.pages.codes == self.scratch => return,
             PageCodesUpdate::All => None,
-            PageCodesUpdate::Ranges(r) if r.is_empty() => return self.refresh_plots(),
+            PageCodesUpdate::Ranges(r) if r.is_empty() => return,
             PageCodesUpdate::Ranges(r) => Some((self.pages.generation, r)),
         };
         self.pages = Rc::new(PageCodes {
@@ -550,7 +554,6 @@ impl Session {
             generation: PageCodes::next_generation(),
             changed,
         });
-        self.refresh_plots();
     }
 
     fn refresh_plots(&mut self) {
