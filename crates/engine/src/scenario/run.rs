@@ -640,11 +640,6 @@ impl Run {
         self.state.sys.kernel.machine().page_codes()
     }
 
-    /// Writes the page codes into `buf` (reusing its allocation).
-    pub fn page_codes_into(&self, buf: &mut Vec<u8>) {
-        self.state.sys.kernel.machine().page_codes_into(buf);
-    }
-
     /// Keeps `codes` equal to [`Run::page_codes`] of the current step at a fraction of its
     /// cost: a call recomputes only the pages changed since the previous call (a step
     /// touches a few dozen of a 1 GiB machine's 262,144) and says which changed. Pass the
